@@ -1,0 +1,382 @@
+package tenancy
+
+import (
+	"fmt"
+	"maps"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Role names a set of permissions. Workspace roles are held per workspace;
+// RoleOrgAdmin is held per organization.
+type Role string
+
+// The roles of the default policy.
+const (
+	RoleMember   Role = "member"    // workspace member
+	RoleAdmin    Role = "admin"     // workspace admin
+	RoleOrgAdmin Role = "org_admin" // organization admin
+)
+
+// Action is something an actor does, written "resource:verb".
+type Action string
+
+// Workspace actions: decided in a workspace scope from the actor's
+// workspace role (or Organization Admin role).
+const (
+	ActionViewWorkspace         Action = "workspace:view"
+	ActionViewWorkspaceSettings Action = "workspace_settings:view"
+	ActionEditWorkspaceSettings Action = "workspace_settings:edit"
+	ActionDeleteWorkspace       Action = "workspace:delete"
+	ActionManageMembers         Action = "members:manage"
+
+	ActionCreateSource Action = "source:create"
+	ActionEditSource   Action = "source:edit"
+	ActionDeleteSource Action = "source:delete"
+
+	ActionCreateDestination Action = "destination:create"
+	ActionEditDestination   Action = "destination:edit"
+	ActionDeleteDestination Action = "destination:delete"
+
+	ActionCreateSegment Action = "segment:create"
+	ActionEditSegment   Action = "segment:edit"
+	ActionDeleteSegment Action = "segment:delete"
+
+	ActionCreateEntity Action = "entity:create"
+	ActionEditEntity   Action = "entity:edit"
+	ActionDeleteEntity Action = "entity:delete"
+
+	ActionCreateActivation Action = "activation:create"
+	ActionEditActivation   Action = "activation:edit"
+	ActionDeleteActivation Action = "activation:delete"
+)
+
+// Organization actions: only RoleOrgAdmin can be granted them.
+const (
+	ActionCreateWorkspace    Action = "workspace:create"
+	ActionManageOrgUsers     Action = "org_users:manage"
+	ActionEditOrganization   Action = "organization:edit"
+	ActionEditSecurityPolicy Action = "security_policy:edit"
+	ActionManageBilling      Action = "billing:manage"
+	ActionViewAuditLog       Action = "audit_log:view"
+)
+
+// orgActions are the actions that only an organization role may hold.
+var orgActions = []Action{
+	ActionCreateWorkspace, ActionManageOrgUsers, ActionEditOrganization,
+	ActionEditSecurityPolicy, ActionManageBilling, ActionViewAuditLog,
+}
+
+// memberActions are what a workspace Member may do by default.
+var memberActions = []Action{
+	ActionViewWorkspace,
+	ActionCreateDestination, ActionEditDestination, ActionDeleteDestination,
+	ActionCreateSegment, ActionEditSegment, ActionDeleteSegment,
+	ActionCreateEntity, ActionEditEntity, ActionDeleteEntity,
+	ActionCreateActivation, ActionEditActivation, ActionDeleteActivation,
+}
+
+// adminOnlyActions are what a workspace Admin may do beyond a Member.
+var adminOnlyActions = []Action{
+	ActionCreateSource, ActionEditSource, ActionDeleteSource,
+	ActionViewWorkspaceSettings, ActionEditWorkspaceSettings, ActionDeleteWorkspace,
+	ActionManageMembers,
+}
+
+// Scope is what an action is about: a workspace or an organization. Set
+// one of the two; when WorkspaceID is set it wins.
+type Scope struct{ OrgID, WorkspaceID uuid.UUID }
+
+// InWorkspace returns the scope of a workspace.
+func InWorkspace(id uuid.UUID) Scope { return Scope{WorkspaceID: id} }
+
+// InOrganization returns the scope of an organization.
+func InOrganization(id uuid.UUID) Scope { return Scope{OrgID: id} }
+
+// Decision is the outcome of an authorization check.
+type Decision struct {
+	Allowed bool
+	Action  Action
+	Role    Role   // the role that decided, "" if none
+	Reason  string // one human-readable sentence, for logs and error messages
+}
+
+// Reasons that do not depend on the role or action. They are constants so
+// that a decision never allocates.
+const (
+	reasonNoRole        = "the user holds no role in this organization"
+	reasonNotMember     = "the user is not a member of this workspace"
+	reasonUnknownAction = "the action is not defined by the policy"
+	reasonMFA           = "the organization requires multi-factor authentication and the session did not use it"
+	reasonSSO           = "the organization requires single sign-on and the session did not use it"
+	reasonSessionAge    = "the session is older than the organization's maximum session age"
+	reasonIP            = "the request does not come from an IP address the organization allows"
+)
+
+// Policy is an authorization matrix: which role may perform which action.
+// RoleOrgAdmin is the organization role; every other role is a workspace
+// role. An Organization Admin holds, in every workspace of its
+// organization, the rights of RoleAdmin as well as its own. A Policy is
+// immutable and safe for concurrent use.
+type Policy struct {
+	index    map[Action]int
+	actions  []Action
+	orgBits  bitset // which action indexes are organization actions
+	roles    map[Role]*policyRole
+	wsRoles  []Role
+	noneDeny []string // per action: reason when the actor holds no role that applies
+}
+
+type policyRole struct {
+	bits  bitset
+	allow []string // per action: reason when allowed
+	deny  []string // per action: reason when denied
+}
+
+// DefaultPolicy returns the default matrix: Member, Admin and Org Admin as
+// the product defines them.
+func DefaultPolicy() *Policy {
+	p, err := NewPolicy(map[Role][]Action{
+		RoleMember:   memberActions,
+		RoleAdmin:    slices.Concat(memberActions, adminOnlyActions),
+		RoleOrgAdmin: orgActions,
+	})
+	if err != nil {
+		panic("tenancy: default policy: " + err.Error()) // unreachable: covered by tests
+	}
+	return p
+}
+
+// NewPolicy builds a custom matrix from roles to the actions they allow.
+// It must define RoleAdmin and RoleOrgAdmin. RoleOrgAdmin also receives
+// every action of RoleAdmin. Organization actions (ActionCreateWorkspace,
+// ActionManageOrgUsers, ActionEditOrganization, ActionEditSecurityPolicy,
+// ActionManageBilling, ActionViewAuditLog) may only be given to
+// RoleOrgAdmin. Role names and the two halves of an action are lower-case
+// letters, digits and underscores. It returns an error matching
+// ErrInvalidInput for a matrix that breaks these rules.
+func NewPolicy(roles map[Role][]Action) (*Policy, error) {
+	if _, ok := roles[RoleAdmin]; !ok {
+		return nil, invalid("policy must define role %q", RoleAdmin)
+	}
+	if _, ok := roles[RoleOrgAdmin]; !ok {
+		return nil, invalid("policy must define role %q", RoleOrgAdmin)
+	}
+	p := &Policy{index: map[Action]int{}, roles: map[Role]*policyRole{}}
+	add := func(a Action) {
+		if _, ok := p.index[a]; !ok {
+			p.index[a] = len(p.actions)
+			p.actions = append(p.actions, a)
+		}
+	}
+	for _, a := range orgActions {
+		add(a)
+	}
+	names := slices.Sorted(maps.Keys(roles))
+	for _, r := range names {
+		if !validIdent(string(r)) {
+			return nil, invalid("role name %q: use lower-case letters, digits and underscores", r)
+		}
+		for _, a := range roles[r] {
+			if !validAction(a) {
+				return nil, invalid("action %q: write it resource:verb", a)
+			}
+			add(a)
+		}
+	}
+	n := len(p.actions)
+	p.orgBits = newBitset(n)
+	for _, a := range orgActions {
+		p.orgBits.set(p.index[a])
+	}
+	for _, r := range names {
+		bits := newBitset(n)
+		for _, a := range roles[r] {
+			i := p.index[a]
+			if r != RoleOrgAdmin && p.orgBits.has(i) {
+				return nil, invalid("organization action %q can only be given to %q, not %q", a, RoleOrgAdmin, r)
+			}
+			bits.set(i)
+		}
+		p.roles[r] = &policyRole{bits: bits}
+		if r != RoleOrgAdmin {
+			p.wsRoles = append(p.wsRoles, r)
+		}
+	}
+	p.roles[RoleOrgAdmin].bits.union(p.roles[RoleAdmin].bits)
+	p.noneDeny = make([]string, n)
+	for i, a := range p.actions {
+		p.noneDeny[i] = fmt.Sprintf("no role the user holds here grants %s", a)
+	}
+	for r, pr := range p.roles {
+		pr.allow = make([]string, n)
+		pr.deny = make([]string, n)
+		for i, a := range p.actions {
+			pr.allow[i] = fmt.Sprintf("role %s grants %s", r, a)
+			pr.deny[i] = fmt.Sprintf("role %s lacks permission %s", r, a)
+		}
+	}
+	return p, nil
+}
+
+// Allows reports whether role r grants act. It is false for unknown roles
+// and actions.
+func (p *Policy) Allows(r Role, act Action) bool {
+	pr, ok := p.roles[r]
+	if !ok {
+		return false
+	}
+	i, ok := p.index[act]
+	return ok && pr.bits.has(i)
+}
+
+// WorkspaceRoles returns the policy's workspace roles, sorted.
+func (p *Policy) WorkspaceRoles() []Role { return slices.Clone(p.wsRoles) }
+
+// IsWorkspaceRole reports whether r is one of the policy's workspace roles.
+func (p *Policy) IsWorkspaceRole(r Role) bool {
+	_, ok := p.roles[r]
+	return ok && r != RoleOrgAdmin
+}
+
+// Decide turns facts into a decision; it does no I/O. An actor with no
+// role in the organization is denied first; then the organization's
+// session requirements are checked, whatever the role; then the role's
+// permission. now is the time the session age is measured against.
+func (p *Policy) Decide(f Facts, a Actor, act Action, now time.Time) Decision {
+	d := Decision{Action: act}
+	if !f.HasRole() {
+		d.Reason = reasonNoRole
+		return d
+	}
+	var wsRole *policyRole
+	if f.WorkspaceID != uuid.Nil && f.WorkspaceRole != "" {
+		wsRole = p.roles[f.WorkspaceRole]
+	}
+	orgAdmin := p.roles[RoleOrgAdmin]
+	switch {
+	case wsRole != nil:
+		d.Role = f.WorkspaceRole
+	case f.OrgAdmin:
+		d.Role = RoleOrgAdmin
+	}
+	if reason := sessionFailure(&f.Policy, a, now); reason != "" {
+		d.Reason = reason
+		return d
+	}
+	i, ok := p.index[act]
+	if !ok {
+		d.Reason = reasonUnknownAction
+		return d
+	}
+	if wsRole != nil && wsRole.bits.has(i) {
+		d.Allowed, d.Reason = true, wsRole.allow[i]
+		return d
+	}
+	if f.OrgAdmin && orgAdmin.bits.has(i) {
+		d.Allowed, d.Role, d.Reason = true, RoleOrgAdmin, orgAdmin.allow[i]
+		return d
+	}
+	switch {
+	case wsRole != nil:
+		d.Reason = wsRole.deny[i]
+	case f.OrgAdmin:
+		d.Reason = orgAdmin.deny[i]
+	case f.WorkspaceID != uuid.Nil && !p.orgBits.has(i):
+		d.Reason = reasonNotMember
+	default:
+		d.Reason = p.noneDeny[i]
+	}
+	return d
+}
+
+// covers reports whether an actor holding wsRole (possibly "") in a
+// workspace, and the Organization Admin role if orgAdmin, already holds
+// every right of role r: nobody grants more than they hold.
+func (p *Policy) covers(wsRole Role, orgAdmin bool, r Role) bool {
+	want, ok := p.roles[r]
+	if !ok {
+		return false
+	}
+	held := newBitset(len(p.actions))
+	if pr, ok := p.roles[wsRole]; ok {
+		held.union(pr.bits)
+	}
+	if orgAdmin {
+		held.union(p.roles[RoleOrgAdmin].bits)
+	}
+	return want.bits.subsetOf(held)
+}
+
+// sessionFailure returns the reason the actor's session fails the
+// organization's requirements, or "" if it passes.
+func sessionFailure(sp *SecurityPolicy, a Actor, now time.Time) string {
+	switch {
+	case sp.RequireMFA && !a.MFA:
+		return reasonMFA
+	case sp.RequireSSO && !a.SSO:
+		return reasonSSO
+	case sp.MaxSessionAge > 0 && (a.AuthenticatedAt.IsZero() || now.Sub(a.AuthenticatedAt) > sp.MaxSessionAge):
+		return reasonSessionAge
+	case len(sp.AllowedIPs) > 0 && !ipAllowed(sp.AllowedIPs, a.IP):
+		return reasonIP
+	}
+	return ""
+}
+
+func ipAllowed(prefixes []netip.Prefix, ip netip.Addr) bool {
+	ip = ip.Unmap()
+	if !ip.IsValid() {
+		return false
+	}
+	for _, p := range prefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+func validIdent(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func validAction(a Action) bool {
+	res, verb, ok := strings.Cut(string(a), ":")
+	return ok && validIdent(res) && validIdent(verb)
+}
+
+// bitset is a fixed-size set of action indexes.
+type bitset []uint64
+
+func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
+
+func (b bitset) set(i int)      { b[i/64] |= 1 << (i % 64) }
+func (b bitset) has(i int) bool { return b[i/64]&(1<<(i%64)) != 0 }
+
+func (b bitset) union(o bitset) {
+	for i := range b {
+		b[i] |= o[i]
+	}
+}
+
+func (b bitset) subsetOf(o bitset) bool {
+	for i := range b {
+		if b[i]&^o[i] != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,260 @@
+package tenancy
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Store persists the tenancy model. The Service owns every rule (who may do
+// what, last-admin protection, sign-up); a Store only keeps data, enforces
+// uniqueness, cascades deletes, and runs transactions. Implementations live
+// in their own packages (memstore, sqlstore) and must pass the conformance
+// suite in storetest.
+//
+// Values passed to and returned from a Store are copies: a caller mutating
+// a returned Organization's policy slices must not change stored state.
+// Times are stored with microsecond precision in UTC; the Service truncates
+// them before they reach the Store, so every backend round-trips them
+// exactly.
+type Store interface {
+	Reader
+
+	// Update runs fn in a read-write transaction. If fn returns an error,
+	// nothing fn wrote is kept and Update returns that error unchanged.
+	// Implementations may call fn more than once (to retry a serialization
+	// failure), so fn must have no effect outside tx until Update returns.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Tx is a read-write transaction. Its reads see its own writes. Writes
+// return the sentinel errors documented on each method; any other error is
+// a store failure.
+type Tx interface {
+	Reader
+	UserWriter
+	OrganizationWriter
+	WorkspaceWriter
+	MemberWriter
+	InvitationWriter
+
+	// LockOrganization takes a write lock on the organization's row until
+	// the transaction ends, so that checks spanning several rows (the last
+	// admin of a workspace or organization) cannot race. It returns
+	// ErrNotFound if the organization does not exist.
+	LockOrganization(ctx context.Context, orgID uuid.UUID) error
+
+	// AppendAudit records an event. Events are never updated or deleted.
+	AppendAudit(ctx context.Context, e AuditEvent) error
+}
+
+// Reader holds the queries shared by a Store and a Tx.
+type Reader interface {
+	UserReader
+	OrganizationReader
+	WorkspaceReader
+	MemberReader
+	InvitationReader
+
+	// AccessFacts gathers, in one read, every fact an authorization
+	// decision needs about userID in scope (see Facts). When
+	// scope.WorkspaceID is set it wins and scope.OrgID is ignored. It
+	// returns ErrNotFound if the workspace or organization does not exist.
+	// It is the hot path of Check: implementations should make it a single
+	// round trip and allocate as little as they can.
+	AccessFacts(ctx context.Context, userID uuid.UUID, scope Scope) (Facts, error)
+
+	// ListAuditEvents lists an organization's events newest first, ordered
+	// by (At, ID) descending; q.After, when set, holds the At and ID of the
+	// last event of the previous page.
+	ListAuditEvents(ctx context.Context, orgID uuid.UUID, q PageQuery) ([]AuditEvent, error)
+}
+
+// UserReader reads users.
+type UserReader interface {
+	// User returns ErrNotFound if no user has this ID.
+	User(ctx context.Context, id uuid.UUID) (User, error)
+	// UserByEmail looks up the normalized address; ErrNotFound if absent.
+	UserByEmail(ctx context.Context, email string) (User, error)
+}
+
+// UserWriter writes users.
+type UserWriter interface {
+	// CreateUser returns ErrAlreadyExists if the ID or email is taken.
+	CreateUser(ctx context.Context, u User) error
+	// UpdateUser replaces the user's Name and EmailVerified; ErrNotFound if
+	// absent.
+	UpdateUser(ctx context.Context, u User) error
+}
+
+// OrganizationReader reads organizations and their admins.
+type OrganizationReader interface {
+	// Organization returns ErrNotFound if no organization has this ID.
+	Organization(ctx context.Context, id uuid.UUID) (Organization, error)
+	// OrganizationByDomain returns ErrNotFound if no organization claims
+	// the domain.
+	OrganizationByDomain(ctx context.Context, domain string) (Organization, error)
+	// IsOrgAdmin reports whether userID is an Organization Admin of orgID.
+	IsOrgAdmin(ctx context.Context, orgID, userID uuid.UUID) (bool, error)
+	// CountOrgAdmins counts the Organization Admins of orgID.
+	CountOrgAdmins(ctx context.Context, orgID uuid.UUID) (int, error)
+	// AdminOrganizations lists the organizations where userID is an
+	// Organization Admin, ordered by name then ID.
+	AdminOrganizations(ctx context.Context, userID uuid.UUID) ([]Organization, error)
+	// ListOrgUsers lists the distinct users holding any role in orgID
+	// (org admin or member of any of its workspaces), ordered by (email,
+	// ID); q.After holds the Key (email) and ID of the previous page's last.
+	ListOrgUsers(ctx context.Context, orgID uuid.UUID, q PageQuery) ([]OrgUser, error)
+	// CountSeats counts the distinct users holding any role in orgID.
+	CountSeats(ctx context.Context, orgID uuid.UUID) (int, error)
+}
+
+// OrganizationWriter writes organizations and their admins.
+type OrganizationWriter interface {
+	// CreateOrganization returns ErrDomainTaken if o.Domain is not empty
+	// and another organization claims it, ErrAlreadyExists if the ID is
+	// taken.
+	CreateOrganization(ctx context.Context, o Organization) error
+	// UpdateOrganization replaces Name, Billing and Policy; ErrNotFound if
+	// absent.
+	UpdateOrganization(ctx context.Context, o Organization) error
+	// AddOrgAdmin returns ErrAlreadyExists if the user is already an
+	// Organization Admin, ErrNotFound if the user or organization is absent.
+	AddOrgAdmin(ctx context.Context, orgID, userID uuid.UUID, at time.Time) error
+	// RemoveOrgAdmin returns ErrNotFound if the user is not an
+	// Organization Admin of orgID.
+	RemoveOrgAdmin(ctx context.Context, orgID, userID uuid.UUID) error
+}
+
+// WorkspaceReader reads workspaces.
+type WorkspaceReader interface {
+	// Workspace returns ErrNotFound if no workspace has this ID.
+	Workspace(ctx context.Context, id uuid.UUID) (Workspace, error)
+	// ListOrgWorkspaces lists the workspaces of orgID with userID's role in
+	// each ("" where it has none), ordered by (NameKey of the name, ID). When
+	// onlyMember is true, only workspaces where userID is a member are
+	// listed. q.After holds the Key (NameKey of the name) and ID of the
+	// previous page's last.
+	ListOrgWorkspaces(ctx context.Context, orgID, userID uuid.UUID, onlyMember bool, q PageQuery) ([]Membership, error)
+}
+
+// WorkspaceWriter writes workspaces.
+type WorkspaceWriter interface {
+	// CreateWorkspace returns ErrAlreadyExists if the organization already
+	// has a workspace with the same NameKey, ErrNotFound if the
+	// organization is absent.
+	CreateWorkspace(ctx context.Context, w Workspace) error
+	// UpdateWorkspace replaces the name; ErrNotFound if absent,
+	// ErrAlreadyExists if the name is taken in the organization.
+	UpdateWorkspace(ctx context.Context, w Workspace) error
+	// DeleteWorkspace deletes the workspace with its memberships and
+	// invitations; ErrNotFound if absent.
+	DeleteWorkspace(ctx context.Context, id uuid.UUID) error
+}
+
+// MemberReader reads workspace memberships.
+type MemberReader interface {
+	// Member returns ErrNotFound if userID is not a member of wsID.
+	Member(ctx context.Context, wsID, userID uuid.UUID) (Member, error)
+	// CountWorkspaceAdmins counts the members of wsID with RoleAdmin.
+	CountWorkspaceAdmins(ctx context.Context, wsID uuid.UUID) (int, error)
+	// ListMembers lists a workspace's members ordered by (email, user ID);
+	// q.After holds the Key (email) and ID (user ID) of the previous page's
+	// last.
+	ListMembers(ctx context.Context, wsID uuid.UUID, q PageQuery) ([]Member, error)
+	// ListUserMemberships lists every workspace userID is a member of, in
+	// any organization, ordered by (NameKey of the name, workspace ID).
+	ListUserMemberships(ctx context.Context, userID uuid.UUID, q PageQuery) ([]Membership, error)
+	// UserOrgMemberships lists userID's memberships in the workspaces of
+	// orgID, ordered by workspace ID.
+	UserOrgMemberships(ctx context.Context, orgID, userID uuid.UUID) ([]Member, error)
+}
+
+// MemberWriter writes workspace memberships.
+type MemberWriter interface {
+	// AddMember returns ErrAlreadyExists if the user is already a member,
+	// ErrNotFound if the workspace or user is absent. m.Email is ignored.
+	AddMember(ctx context.Context, m Member) error
+	// SetMemberRole returns ErrNotFound if the user is not a member.
+	SetMemberRole(ctx context.Context, wsID, userID uuid.UUID, r Role) error
+	// RemoveMember returns ErrNotFound if the user is not a member.
+	RemoveMember(ctx context.Context, wsID, userID uuid.UUID) error
+}
+
+// InvitationRecord is a stored invitation: the Invitation and the SHA-256
+// hash of its secret token. The token itself is never stored.
+type InvitationRecord struct {
+	Invitation
+	TokenHash []byte
+}
+
+// InvitationReader reads invitations.
+type InvitationReader interface {
+	// Invitation returns ErrNotFound if no invitation has this ID.
+	Invitation(ctx context.Context, id uuid.UUID) (InvitationRecord, error)
+	// InvitationByTokenHash returns ErrNotFound if no invitation has this
+	// token hash.
+	InvitationByTokenHash(ctx context.Context, hash []byte) (InvitationRecord, error)
+	// InvitationByEmail returns the pending invitation of email to wsID;
+	// ErrNotFound if none.
+	InvitationByEmail(ctx context.Context, wsID uuid.UUID, email string) (InvitationRecord, error)
+	// ListInvitations lists a workspace's invitations ordered by (email,
+	// ID); q.After holds the Key (email) and ID of the previous page's last.
+	ListInvitations(ctx context.Context, wsID uuid.UUID, q PageQuery) ([]Invitation, error)
+}
+
+// InvitationWriter writes invitations.
+type InvitationWriter interface {
+	// CreateInvitation returns ErrAlreadyExists if the workspace already
+	// has an invitation for the email, or the token hash is taken;
+	// ErrNotFound if the workspace is absent.
+	CreateInvitation(ctx context.Context, r InvitationRecord) error
+	// DeleteInvitation returns ErrNotFound if absent.
+	DeleteInvitation(ctx context.Context, id uuid.UUID) error
+}
+
+// Facts are what an authorization decision is made from, as a Store reads
+// them for one user in one scope. The Policy turns them into a Decision
+// without further I/O.
+type Facts struct {
+	// OrgID is the organization of the scope (the workspace's, for a
+	// workspace scope).
+	OrgID uuid.UUID
+	// WorkspaceID is the scope's workspace, uuid.Nil for an org scope.
+	WorkspaceID uuid.UUID
+	// OrgAdmin reports whether the user is an Organization Admin.
+	OrgAdmin bool
+	// WorkspaceRole is the user's role in the workspace, "" if none or in
+	// an org scope.
+	WorkspaceRole Role
+	// OrgMember reports whether the user is a member of at least one
+	// workspace of the organization.
+	OrgMember bool
+	// Policy is the organization's security policy. It shares memory with
+	// the store's copy and must be treated as read-only.
+	Policy SecurityPolicy
+}
+
+// HasRole reports whether the user holds any role in the organization.
+func (f Facts) HasRole() bool { return f.OrgAdmin || f.OrgMember || f.WorkspaceRole != "" }
+
+// NameKey is the form in which workspace names are compared for
+// uniqueness within an organization and sorted in lists. Stores index it.
+func NameKey(name string) string { return strings.ToLower(name) }
+
+// PageQuery asks a Store for one page of a keyset-paginated list: at most
+// Limit items strictly after After in the list's order.
+type PageQuery struct {
+	After *Cursor
+	Limit int
+}
+
+// Cursor is the sort key of the last item of a page. Each list documents
+// which fields it uses.
+type Cursor struct {
+	Key string
+	At  time.Time
+	ID  uuid.UUID
+}

@@ -1,0 +1,206 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Service is the tenancy model of one application: sign-up, organizations,
+// workspaces, members, invitations, security policies, authorization and
+// the audit log, over a Store. It is safe for concurrent use; many
+// Services (in one process or many) may share one database.
+type Service struct {
+	store      Store
+	now        func() time.Time
+	policy     *Policy
+	classifier EmailClassifier
+	log        *slog.Logger
+	onEvent    func(context.Context, AuditEvent)
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock sets the source of the current time (default time.Now). Every
+// time the Service records or compares comes from it.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithPolicy replaces the default authorization matrix.
+func WithPolicy(p *Policy) Option { return func(s *Service) { s.policy = p } }
+
+// WithEmailClassifier replaces the classifier that tells personal and
+// disposable addresses from professional ones at sign-up.
+func WithEmailClassifier(c EmailClassifier) Option { return func(s *Service) { s.classifier = c } }
+
+// WithLogger sets the logger (default: discard). Denials are logged at
+// debug level with the decision's fields, store failures at error level.
+// Tokens and secrets are never logged.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// WithEventHandler registers a function called with every audit event
+// after the transaction that recorded it has committed, in order, on the
+// calling goroutine. It is not called for operations that fail.
+func WithEventHandler(h func(context.Context, AuditEvent)) Option {
+	return func(s *Service) { s.onEvent = h }
+}
+
+// New returns a Service over store. Nil options are ignored.
+func New(store Store, opts ...Option) *Service {
+	s := &Service{
+		store:      store,
+		now:        time.Now,
+		policy:     DefaultPolicy(),
+		classifier: DefaultEmailClassifier(),
+		log:        slog.New(slog.DiscardHandler),
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(s)
+		}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.policy == nil {
+		s.policy = DefaultPolicy()
+	}
+	if s.classifier == nil {
+		s.classifier = DefaultEmailClassifier()
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	return s
+}
+
+// Actor is the acting session, as the host's authentication layer vouches
+// for it.
+type Actor struct {
+	UserID          uuid.UUID
+	MFA, SSO        bool
+	AuthenticatedAt time.Time
+	IP              netip.Addr
+}
+
+// Policy returns the Service's authorization matrix.
+func (s *Service) Policy() *Policy { return s.policy }
+
+// clock returns the current time in UTC with the microsecond precision
+// every store keeps.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// Check decides whether the actor may perform act in scope. The error is
+// non-nil only when the store fails; a missing workspace or organization,
+// or an actor with no role in it, is a denied Decision. It reads the store
+// once and never caches, so a revoked role is denied on the next call.
+func (s *Service) Check(ctx context.Context, a Actor, act Action, sc Scope) (Decision, error) {
+	d, _, err := s.decide(ctx, s.store, a, act, sc)
+	if errors.Is(err, ErrNotFound) {
+		return Decision{Action: act, Reason: reasonNoRole}, nil
+	}
+	return d, err
+}
+
+// Authorize is Check as an error: nil when allowed, otherwise a
+// *DeniedError matching ErrForbidden (and ErrNotFound when the actor holds
+// no role in the organization, or it does not exist), or a store failure.
+func (s *Service) Authorize(ctx context.Context, a Actor, act Action, sc Scope) error {
+	d, f, err := s.decide(ctx, s.store, a, act, sc)
+	if errors.Is(err, ErrNotFound) {
+		return &DeniedError{Decision: Decision{Action: act, Reason: reasonNoRole}, noRole: true}
+	}
+	if err != nil || d.Allowed {
+		return err
+	}
+	return &DeniedError{Decision: d, noRole: !f.HasRole()}
+}
+
+// decide reads the facts through r and decides; it logs denials.
+func (s *Service) decide(ctx context.Context, r Reader, a Actor, act Action, sc Scope) (Decision, Facts, error) {
+	f, err := r.AccessFacts(ctx, a.UserID, sc)
+	if err != nil {
+		if !errors.Is(err, ErrNotFound) {
+			s.storeFailed(ctx, "access facts", err)
+		}
+		return Decision{}, Facts{}, err
+	}
+	d := s.policy.Decide(f, a, act, s.clock())
+	if !d.Allowed && s.log.Enabled(ctx, slog.LevelDebug) {
+		s.log.LogAttrs(ctx, slog.LevelDebug, "tenancy: denied",
+			slog.String("user", a.UserID.String()),
+			slog.String("action", string(act)),
+			slog.String("role", string(d.Role)),
+			slog.String("reason", d.Reason),
+			slog.String("org", f.OrgID.String()),
+			slog.String("workspace", f.WorkspaceID.String()))
+	}
+	return d, f, nil
+}
+
+// authorize is the gate of every Service method: it returns the facts when
+// the actor may perform act in scope, ErrNotFound when the scope does not
+// exist or the actor holds no role in its organization, and a *DeniedError
+// otherwise.
+func (s *Service) authorize(ctx context.Context, r Reader, a Actor, act Action, sc Scope) (Facts, error) {
+	d, f, err := s.decide(ctx, r, a, act, sc)
+	switch {
+	case errors.Is(err, ErrNotFound), err == nil && !f.HasRole():
+		return Facts{}, notFound(sc)
+	case err != nil:
+		return Facts{}, err
+	case !d.Allowed:
+		return f, &DeniedError{Decision: d}
+	}
+	return f, nil
+}
+
+func notFound(sc Scope) error {
+	if sc.WorkspaceID != uuid.Nil {
+		return wrapf(ErrNotFound, "workspace %s", sc.WorkspaceID)
+	}
+	return wrapf(ErrNotFound, "organization %s", sc.OrgID)
+}
+
+// update runs fn in a store transaction with a fresh audit recorder, then
+// hands the recorded events to the event handler once committed.
+func (s *Service) update(ctx context.Context, fn func(tx Tx, rec *recorder) error) error {
+	var rec recorder
+	err := s.store.Update(ctx, func(tx Tx) error {
+		rec = recorder{now: s.clock()}
+		return fn(tx, &rec)
+	})
+	if err != nil {
+		if !isDomainError(err) {
+			s.storeFailed(ctx, "transaction", err)
+		}
+		return err
+	}
+	if s.onEvent != nil {
+		for _, e := range rec.events {
+			s.onEvent(ctx, e)
+		}
+	}
+	return nil
+}
+
+// storeFailed logs a store failure.
+func (s *Service) storeFailed(ctx context.Context, op string, err error) {
+	s.log.LogAttrs(ctx, slog.LevelError, "tenancy: store failure", slog.String("op", op), slog.Any("error", err))
+}
+
+// isDomainError reports whether err is one of the package's sentinels
+// (an expected outcome) rather than a store failure.
+func isDomainError(err error) bool {
+	for _, e := range []error{ErrNotFound, ErrForbidden, ErrInvalidInput, ErrAlreadyExists,
+		ErrDomainTaken, ErrLastAdmin, ErrInvitation, ErrLockout, context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}

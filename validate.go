@@ -1,0 +1,166 @@
+package tenancy
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Input limits.
+const (
+	MaxNameLength        = 100  // workspace and organization names, in characters
+	MaxUserNameLength    = 200  // user display names, in characters
+	MaxCustomerRefLength = 255  // Billing.CustomerRef, in bytes
+	MaxPolicyEntries     = 1000 // entries in each list of a SecurityPolicy
+	DefaultInvitationTTL = 7 * 24 * time.Hour
+	MaxInvitationTTL     = 365 * 24 * time.Hour
+)
+
+// validName trims a workspace or organization name and checks it is 1 to
+// MaxNameLength characters of printable text.
+func validName(kind, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	switch n := utf8.RuneCountInString(s); {
+	case n == 0:
+		return "", invalid("%s name is empty", kind)
+	case n > MaxNameLength:
+		return "", invalid("%s name is %d characters, over %d", kind, n, MaxNameLength)
+	}
+	if err := printable(kind+" name", s); err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
+// validUserName trims a user's display name, which may be empty.
+func validUserName(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if n := utf8.RuneCountInString(s); n > MaxUserNameLength {
+		return "", invalid("user name is %d characters, over %d", n, MaxUserNameLength)
+	}
+	return s, printable("user name", s)
+}
+
+// printable rejects invalid UTF-8 and control characters.
+func printable(what, s string) error {
+	if !utf8.ValidString(s) {
+		return invalid("%s is not valid UTF-8", what)
+	}
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return invalid("%s contains a control character", what)
+	}
+	return nil
+}
+
+// Validate checks the billing details and returns them normalized: the
+// email parsed (or empty), the customer reference trimmed. Errors match
+// ErrInvalidInput.
+func (b Billing) Validate() (Billing, error) {
+	if b.Email != "" {
+		e, err := ParseEmail(b.Email)
+		if err != nil {
+			return Billing{}, err
+		}
+		b.Email = e.String()
+	}
+	b.CustomerRef = strings.TrimSpace(b.CustomerRef)
+	if len(b.CustomerRef) > MaxCustomerRefLength {
+		return Billing{}, invalid("customer reference is over %d bytes", MaxCustomerRefLength)
+	}
+	if err := printable("customer reference", b.CustomerRef); err != nil {
+		return Billing{}, err
+	}
+	return b, nil
+}
+
+// Validate checks the policy against the authorization matrix p and
+// returns it normalized: prefixes masked, domains normalized, duplicates
+// removed, empty lists nil, the auto-join role defaulted to RoleMember.
+// Errors match ErrInvalidInput. Whether the auto-join workspaces belong to
+// the organization is checked by SetSecurityPolicy.
+func (sp SecurityPolicy) Validate(p *Policy) (SecurityPolicy, error) {
+	switch {
+	case sp.MaxSessionAge < 0:
+		return sp, invalid("max session age is negative")
+	case sp.InvitationTTL < 0:
+		return sp, invalid("invitation TTL is negative")
+	case sp.InvitationTTL > MaxInvitationTTL:
+		return sp, invalid("invitation TTL is over %s", MaxInvitationTTL)
+	case len(sp.AllowedIPs) > MaxPolicyEntries, len(sp.AllowedEmailDomains) > MaxPolicyEntries,
+		len(sp.AutoJoin.Workspaces) > MaxPolicyEntries:
+		return sp, invalid("a security policy list has over %d entries", MaxPolicyEntries)
+	}
+	var ips []netip.Prefix
+	for _, pfx := range sp.AllowedIPs {
+		if !pfx.IsValid() {
+			return sp, invalid("allowed IP prefix %q is not valid", pfx)
+		}
+		pfx = netip.PrefixFrom(pfx.Addr().Unmap(), min(pfx.Bits(), pfx.Addr().Unmap().BitLen())).Masked()
+		if !slices.Contains(ips, pfx) {
+			ips = append(ips, pfx)
+		}
+	}
+	var domains []string
+	for _, d := range sp.AllowedEmailDomains {
+		n, err := NormalizeDomain(d)
+		if err != nil {
+			return sp, err
+		}
+		if !slices.Contains(domains, n) {
+			domains = append(domains, n)
+		}
+	}
+	var wss []uuid.UUID
+	for _, id := range sp.AutoJoin.Workspaces {
+		if id == uuid.Nil {
+			return sp, invalid("auto-join workspace ID is nil")
+		}
+		if !slices.Contains(wss, id) {
+			wss = append(wss, id)
+		}
+	}
+	role := sp.AutoJoin.Role
+	if role == "" {
+		role = RoleMember
+	}
+	if !p.IsWorkspaceRole(role) {
+		return sp, invalid("auto-join role %q is not a workspace role", role)
+	}
+	if len(wss) == 0 {
+		role = ""
+	}
+	sp.AllowedIPs, sp.AllowedEmailDomains = ips, domains
+	sp.AutoJoin = AutoJoin{Workspaces: wss, Role: role}
+	return sp, nil
+}
+
+// validRole checks that r is a workspace role of the policy.
+func (s *Service) validRole(r Role) error {
+	if !s.policy.IsWorkspaceRole(r) {
+		return invalid("unknown workspace role %q", r)
+	}
+	return nil
+}
+
+// emailAllowed returns a *DeniedError if the organization's policy
+// restricts email domains and email (normalized) is at none of them.
+func emailAllowed(sp *SecurityPolicy, act Action, email string) error {
+	if len(sp.AllowedEmailDomains) == 0 {
+		return nil
+	}
+	_, domain, _ := strings.Cut(email, "@")
+	for _, d := range sp.AllowedEmailDomains {
+		if domain == d || strings.HasSuffix(domain, "."+d) {
+			return nil
+		}
+	}
+	return &DeniedError{Decision: Decision{
+		Action: act,
+		Reason: "the organization's security policy does not allow addresses at " + domain,
+	}}
+}
