@@ -1,0 +1,367 @@
+package memstore
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tenancykit/tenancy"
+)
+
+// state holds the data and its indexes. Its methods are the Reader
+// queries; they take no lock (the Store takes it, or the transaction holds
+// it). Stored values are never mutated in place: a write replaces them, so
+// the policy slices AccessFacts hands out stay valid.
+type state struct {
+	users        map[uuid.UUID]tenancy.User
+	usersByEmail map[string]uuid.UUID
+
+	orgs          map[uuid.UUID]tenancy.Organization
+	orgsByDomain  map[string]uuid.UUID
+	orgAdmins     map[uuid.UUID]map[uuid.UUID]time.Time // org → admin → granted at
+	userAdminOrgs map[uuid.UUID]map[uuid.UUID]struct{}  // user → orgs it administers
+
+	workspaces     map[uuid.UUID]workspace
+	orgWorkspaces  map[uuid.UUID]map[uuid.UUID]struct{} // org → workspaces
+	workspaceNames map[orgName]uuid.UUID
+
+	members        map[wsUser]member
+	wsMembers      map[uuid.UUID]map[uuid.UUID]struct{} // workspace → users
+	userWorkspaces map[uuid.UUID]map[uuid.UUID]struct{} // user → workspaces
+	orgMembers     map[uuid.UUID]map[uuid.UUID]int      // org → user → workspaces of org it is a member of
+
+	invitations   map[uuid.UUID]tenancy.InvitationRecord
+	invByHash     map[string]uuid.UUID
+	invByEmail    map[wsEmail]uuid.UUID
+	wsInvitations map[uuid.UUID]map[uuid.UUID]struct{} // workspace → invitations
+
+	audit map[uuid.UUID][]tenancy.AuditEvent // org → events, in insertion order
+}
+
+type workspace struct {
+	tenancy.Workspace
+	key string // tenancy.NameKey(Name)
+}
+
+type member struct {
+	role      tenancy.Role
+	createdAt time.Time
+}
+
+type orgName struct {
+	org uuid.UUID
+	key string
+}
+
+type wsUser struct{ ws, user uuid.UUID }
+
+type wsEmail struct {
+	ws    uuid.UUID
+	email string
+}
+
+func notFound(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", tenancy.ErrNotFound, fmt.Sprintf(format, args...))
+}
+
+// AccessFacts implements tenancy.Reader.
+func (st *state) AccessFacts(_ context.Context, userID uuid.UUID, scope tenancy.Scope) (tenancy.Facts, error) {
+	var f tenancy.Facts
+	if scope.WorkspaceID != uuid.Nil {
+		w, ok := st.workspaces[scope.WorkspaceID]
+		if !ok {
+			return tenancy.Facts{}, notFound("workspace %s", scope.WorkspaceID)
+		}
+		f.WorkspaceID = w.ID
+		f.OrgID = w.OrgID
+		f.WorkspaceRole = st.members[wsUser{w.ID, userID}].role
+	} else {
+		f.OrgID = scope.OrgID
+	}
+	o, ok := st.orgs[f.OrgID]
+	if !ok {
+		return tenancy.Facts{}, notFound("organization %s", f.OrgID)
+	}
+	_, f.OrgAdmin = st.orgAdmins[f.OrgID][userID]
+	f.OrgMember = st.orgMembers[f.OrgID][userID] > 0
+	f.Policy = o.Policy
+	return f, nil
+}
+
+// ListAuditEvents implements tenancy.Reader.
+func (st *state) ListAuditEvents(_ context.Context, orgID uuid.UUID, q tenancy.PageQuery) ([]tenancy.AuditEvent, error) {
+	events := slices.Clone(st.audit[orgID])
+	slices.SortFunc(events, func(a, b tenancy.AuditEvent) int { return compareAudit(b, a) })
+	if q.After != nil {
+		c := tenancy.AuditEvent{At: q.After.At, ID: q.After.ID}
+		i, _ := slices.BinarySearchFunc(events, c, func(e, c tenancy.AuditEvent) int {
+			if compareAudit(e, c) >= 0 { // the cursor or newer: already listed
+				return -1
+			}
+			return 1
+		})
+		events = events[i:]
+	}
+	events = limit(events, q)
+	for i := range events {
+		events[i].Details = maps.Clone(events[i].Details)
+	}
+	return events, nil
+}
+
+func compareAudit(a, b tenancy.AuditEvent) int {
+	if c := a.At.Compare(b.At); c != 0 {
+		return c
+	}
+	return compareID(a.ID, b.ID)
+}
+
+// User implements tenancy.UserReader.
+func (st *state) User(_ context.Context, id uuid.UUID) (tenancy.User, error) {
+	u, ok := st.users[id]
+	if !ok {
+		return tenancy.User{}, notFound("user %s", id)
+	}
+	return u, nil
+}
+
+// UserByEmail implements tenancy.UserReader.
+func (st *state) UserByEmail(_ context.Context, email string) (tenancy.User, error) {
+	id, ok := st.usersByEmail[email]
+	if !ok {
+		return tenancy.User{}, notFound("user %s", email)
+	}
+	return st.users[id], nil
+}
+
+// Organization implements tenancy.OrganizationReader.
+func (st *state) Organization(_ context.Context, id uuid.UUID) (tenancy.Organization, error) {
+	o, ok := st.orgs[id]
+	if !ok {
+		return tenancy.Organization{}, notFound("organization %s", id)
+	}
+	return o.Clone(), nil
+}
+
+// OrganizationByDomain implements tenancy.OrganizationReader. No
+// organization claims the empty domain.
+func (st *state) OrganizationByDomain(_ context.Context, domain string) (tenancy.Organization, error) {
+	id, ok := st.orgsByDomain[domain]
+	if !ok || domain == "" {
+		return tenancy.Organization{}, notFound("organization of domain %q", domain)
+	}
+	return st.orgs[id].Clone(), nil
+}
+
+// IsOrgAdmin implements tenancy.OrganizationReader.
+func (st *state) IsOrgAdmin(_ context.Context, orgID, userID uuid.UUID) (bool, error) {
+	_, ok := st.orgAdmins[orgID][userID]
+	return ok, nil
+}
+
+// CountOrgAdmins implements tenancy.OrganizationReader.
+func (st *state) CountOrgAdmins(_ context.Context, orgID uuid.UUID) (int, error) {
+	return len(st.orgAdmins[orgID]), nil
+}
+
+// AdminOrganizations implements tenancy.OrganizationReader.
+func (st *state) AdminOrganizations(_ context.Context, userID uuid.UUID) ([]tenancy.Organization, error) {
+	var orgs []tenancy.Organization
+	for id := range st.userAdminOrgs[userID] {
+		orgs = append(orgs, st.orgs[id].Clone())
+	}
+	slices.SortFunc(orgs, func(a, b tenancy.Organization) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), compareID(a.ID, b.ID))
+	})
+	return orgs, nil
+}
+
+// ListOrgUsers implements tenancy.OrganizationReader.
+func (st *state) ListOrgUsers(_ context.Context, orgID uuid.UUID, q tenancy.PageQuery) ([]tenancy.OrgUser, error) {
+	var users []tenancy.OrgUser
+	for id, n := range st.orgMembers[orgID] {
+		_, admin := st.orgAdmins[orgID][id]
+		users = append(users, tenancy.OrgUser{User: st.users[id], OrgAdmin: admin, Workspaces: n})
+	}
+	for id := range st.orgAdmins[orgID] {
+		if st.orgMembers[orgID][id] == 0 {
+			users = append(users, tenancy.OrgUser{User: st.users[id], OrgAdmin: true})
+		}
+	}
+	return page(users, q, func(u tenancy.OrgUser) (string, uuid.UUID) { return u.User.Email, u.User.ID }), nil
+}
+
+// CountSeats implements tenancy.OrganizationReader.
+func (st *state) CountSeats(_ context.Context, orgID uuid.UUID) (int, error) {
+	n := len(st.orgMembers[orgID])
+	for id := range st.orgAdmins[orgID] {
+		if st.orgMembers[orgID][id] == 0 {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Workspace implements tenancy.WorkspaceReader.
+func (st *state) Workspace(_ context.Context, id uuid.UUID) (tenancy.Workspace, error) {
+	w, ok := st.workspaces[id]
+	if !ok {
+		return tenancy.Workspace{}, notFound("workspace %s", id)
+	}
+	return w.Workspace, nil
+}
+
+// ListOrgWorkspaces implements tenancy.WorkspaceReader.
+func (st *state) ListOrgWorkspaces(_ context.Context, orgID, userID uuid.UUID, onlyMember bool, q tenancy.PageQuery) ([]tenancy.Membership, error) {
+	var list []tenancy.Membership
+	for id := range st.orgWorkspaces[orgID] {
+		role := st.members[wsUser{id, userID}].role
+		if onlyMember && role == "" {
+			continue
+		}
+		list = append(list, tenancy.Membership{Workspace: st.workspaces[id].Workspace, Role: role})
+	}
+	return page(list, q, st.membershipKey), nil
+}
+
+func (st *state) membershipKey(m tenancy.Membership) (string, uuid.UUID) {
+	return st.workspaces[m.Workspace.ID].key, m.Workspace.ID
+}
+
+// Member implements tenancy.MemberReader.
+func (st *state) Member(_ context.Context, wsID, userID uuid.UUID) (tenancy.Member, error) {
+	m, ok := st.members[wsUser{wsID, userID}]
+	if !ok {
+		return tenancy.Member{}, notFound("member %s of workspace %s", userID, wsID)
+	}
+	return st.member(wsID, userID, m), nil
+}
+
+func (st *state) member(wsID, userID uuid.UUID, m member) tenancy.Member {
+	return tenancy.Member{WorkspaceID: wsID, UserID: userID, Email: st.users[userID].Email, Role: m.role, CreatedAt: m.createdAt}
+}
+
+// CountWorkspaceAdmins implements tenancy.MemberReader.
+func (st *state) CountWorkspaceAdmins(_ context.Context, wsID uuid.UUID) (int, error) {
+	n := 0
+	for id := range st.wsMembers[wsID] {
+		if st.members[wsUser{wsID, id}].role == tenancy.RoleAdmin {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// ListMembers implements tenancy.MemberReader.
+func (st *state) ListMembers(_ context.Context, wsID uuid.UUID, q tenancy.PageQuery) ([]tenancy.Member, error) {
+	var list []tenancy.Member
+	for id := range st.wsMembers[wsID] {
+		list = append(list, st.member(wsID, id, st.members[wsUser{wsID, id}]))
+	}
+	return page(list, q, func(m tenancy.Member) (string, uuid.UUID) { return m.Email, m.UserID }), nil
+}
+
+// ListUserMemberships implements tenancy.MemberReader.
+func (st *state) ListUserMemberships(_ context.Context, userID uuid.UUID, q tenancy.PageQuery) ([]tenancy.Membership, error) {
+	var list []tenancy.Membership
+	for id := range st.userWorkspaces[userID] {
+		list = append(list, tenancy.Membership{Workspace: st.workspaces[id].Workspace, Role: st.members[wsUser{id, userID}].role})
+	}
+	return page(list, q, st.membershipKey), nil
+}
+
+// UserOrgMemberships implements tenancy.MemberReader.
+func (st *state) UserOrgMemberships(_ context.Context, orgID, userID uuid.UUID) ([]tenancy.Member, error) {
+	var list []tenancy.Member
+	for id := range st.userWorkspaces[userID] {
+		if st.workspaces[id].OrgID == orgID {
+			list = append(list, st.member(id, userID, st.members[wsUser{id, userID}]))
+		}
+	}
+	slices.SortFunc(list, func(a, b tenancy.Member) int { return compareID(a.WorkspaceID, b.WorkspaceID) })
+	return list, nil
+}
+
+// Invitation implements tenancy.InvitationReader.
+func (st *state) Invitation(_ context.Context, id uuid.UUID) (tenancy.InvitationRecord, error) {
+	r, ok := st.invitations[id]
+	if !ok {
+		return tenancy.InvitationRecord{}, notFound("invitation %s", id)
+	}
+	return cloneInvitation(r), nil
+}
+
+// InvitationByTokenHash implements tenancy.InvitationReader.
+func (st *state) InvitationByTokenHash(_ context.Context, hash []byte) (tenancy.InvitationRecord, error) {
+	id, ok := st.invByHash[string(hash)]
+	if !ok {
+		return tenancy.InvitationRecord{}, notFound("invitation with this token")
+	}
+	return cloneInvitation(st.invitations[id]), nil
+}
+
+// InvitationByEmail implements tenancy.InvitationReader.
+func (st *state) InvitationByEmail(_ context.Context, wsID uuid.UUID, email string) (tenancy.InvitationRecord, error) {
+	id, ok := st.invByEmail[wsEmail{wsID, email}]
+	if !ok {
+		return tenancy.InvitationRecord{}, notFound("invitation of %s to workspace %s", email, wsID)
+	}
+	return cloneInvitation(st.invitations[id]), nil
+}
+
+// ListInvitations implements tenancy.InvitationReader.
+func (st *state) ListInvitations(_ context.Context, wsID uuid.UUID, q tenancy.PageQuery) ([]tenancy.Invitation, error) {
+	var list []tenancy.Invitation
+	for id := range st.wsInvitations[wsID] {
+		list = append(list, st.invitations[id].Invitation)
+	}
+	return page(list, q, func(i tenancy.Invitation) (string, uuid.UUID) { return i.Email, i.ID }), nil
+}
+
+func cloneInvitation(r tenancy.InvitationRecord) tenancy.InvitationRecord {
+	r.TokenHash = bytes.Clone(r.TokenHash)
+	return r
+}
+
+func compareID(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) }
+
+// page sorts items by (key, ID) ascending and returns at most q.Limit of
+// those strictly after q.After (all of them if q.Limit <= 0).
+func page[T any](items []T, q tenancy.PageQuery, key func(T) (string, uuid.UUID)) []T {
+	compare := func(ak string, aid uuid.UUID, bk string, bid uuid.UUID) int {
+		return cmp.Or(strings.Compare(ak, bk), compareID(aid, bid))
+	}
+	slices.SortFunc(items, func(a, b T) int {
+		ak, aid := key(a)
+		bk, bid := key(b)
+		return compare(ak, aid, bk, bid)
+	})
+	if q.After != nil {
+		i, _ := slices.BinarySearchFunc(items, q.After, func(it T, c *tenancy.Cursor) int {
+			k, id := key(it)
+			if compare(k, id, c.Key, c.ID) <= 0 {
+				return -1
+			}
+			return 1
+		})
+		items = items[i:]
+	}
+	return limit(items, q)
+}
+
+func limit[T any](items []T, q tenancy.PageQuery) []T {
+	if q.Limit > 0 && len(items) > q.Limit {
+		items = items[:q.Limit]
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	return items
+}

@@ -1,0 +1,370 @@
+package memstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tenancykit/tenancy"
+)
+
+// tx is a transaction: it holds the store's write lock (taken by Update),
+// reads through the embedded state, and writes straight into it, recording
+// an undo closure for every change.
+type tx struct {
+	*state
+	undo []func()
+	done bool
+}
+
+var _ tenancy.Tx = (*tx)(nil)
+
+// errTxDone is returned by writes on a transaction whose function returned.
+var errTxDone = errors.New("memstore: transaction has ended")
+
+// rollback undoes every write, newest first.
+func (t *tx) rollback() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.undo[i]()
+	}
+	t.undo = nil
+}
+
+func alreadyExists(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", tenancy.ErrAlreadyExists, fmt.Sprintf(format, args...))
+}
+
+// put sets m[k] = v and records how to undo it.
+func put[K comparable, V any](t *tx, m map[K]V, k K, v V) {
+	old, had := m[k]
+	m[k] = v
+	t.undo = append(t.undo, func() {
+		if had {
+			m[k] = old
+		} else {
+			delete(m, k)
+		}
+	})
+}
+
+// del deletes m[k] and records how to undo it.
+func del[K comparable, V any](t *tx, m map[K]V, k K) {
+	old, had := m[k]
+	if !had {
+		return
+	}
+	delete(m, k)
+	t.undo = append(t.undo, func() { m[k] = old })
+}
+
+// putIn sets m[k][k2] = v, creating the inner map if needed.
+func putIn[K, K2 comparable, V any](t *tx, m map[K]map[K2]V, k K, k2 K2, v V) {
+	inner, ok := m[k]
+	if !ok {
+		inner = map[K2]V{}
+		put(t, m, k, inner)
+	}
+	put(t, inner, k2, v)
+}
+
+// delIn deletes m[k][k2], and the inner map once empty.
+func delIn[K, K2 comparable, V any](t *tx, m map[K]map[K2]V, k K, k2 K2) {
+	inner, ok := m[k]
+	if !ok {
+		return
+	}
+	del(t, inner, k2)
+	if len(inner) == 0 {
+		del(t, m, k)
+	}
+}
+
+// LockOrganization implements tenancy.Tx. The transaction already holds
+// the store's write lock, so it only checks that the organization exists.
+func (t *tx) LockOrganization(_ context.Context, orgID uuid.UUID) error {
+	if t.done {
+		return errTxDone
+	}
+	if _, ok := t.orgs[orgID]; !ok {
+		return notFound("organization %s", orgID)
+	}
+	return nil
+}
+
+// AppendAudit implements tenancy.Tx.
+func (t *tx) AppendAudit(_ context.Context, e tenancy.AuditEvent) error {
+	if t.done {
+		return errTxDone
+	}
+	e.Details = maps.Clone(e.Details)
+	put(t, t.audit, e.OrgID, append(t.audit[e.OrgID], e))
+	return nil
+}
+
+// CreateUser implements tenancy.UserWriter.
+func (t *tx) CreateUser(_ context.Context, u tenancy.User) error {
+	if t.done {
+		return errTxDone
+	}
+	if _, ok := t.users[u.ID]; ok {
+		return alreadyExists("user %s", u.ID)
+	}
+	if _, ok := t.usersByEmail[u.Email]; ok {
+		return alreadyExists("user %s", u.Email)
+	}
+	put(t, t.users, u.ID, u)
+	put(t, t.usersByEmail, u.Email, u.ID)
+	return nil
+}
+
+// UpdateUser implements tenancy.UserWriter.
+func (t *tx) UpdateUser(_ context.Context, u tenancy.User) error {
+	if t.done {
+		return errTxDone
+	}
+	old, ok := t.users[u.ID]
+	if !ok {
+		return notFound("user %s", u.ID)
+	}
+	old.Name, old.EmailVerified = u.Name, u.EmailVerified
+	put(t, t.users, u.ID, old)
+	return nil
+}
+
+// CreateOrganization implements tenancy.OrganizationWriter.
+func (t *tx) CreateOrganization(_ context.Context, o tenancy.Organization) error {
+	if t.done {
+		return errTxDone
+	}
+	if _, ok := t.orgs[o.ID]; ok {
+		return alreadyExists("organization %s", o.ID)
+	}
+	if _, ok := t.orgsByDomain[o.Domain]; ok && o.Domain != "" {
+		return fmt.Errorf("%w: %s", tenancy.ErrDomainTaken, o.Domain)
+	}
+	put(t, t.orgs, o.ID, o.Clone())
+	if o.Domain != "" {
+		put(t, t.orgsByDomain, o.Domain, o.ID)
+	}
+	return nil
+}
+
+// UpdateOrganization implements tenancy.OrganizationWriter.
+func (t *tx) UpdateOrganization(_ context.Context, o tenancy.Organization) error {
+	if t.done {
+		return errTxDone
+	}
+	old, ok := t.orgs[o.ID]
+	if !ok {
+		return notFound("organization %s", o.ID)
+	}
+	old.Name, old.Billing, old.Policy = o.Name, o.Billing, o.Policy.Clone()
+	put(t, t.orgs, o.ID, old)
+	return nil
+}
+
+// AddOrgAdmin implements tenancy.OrganizationWriter.
+func (t *tx) AddOrgAdmin(_ context.Context, orgID, userID uuid.UUID, at time.Time) error {
+	if t.done {
+		return errTxDone
+	}
+	if _, ok := t.orgs[orgID]; !ok {
+		return notFound("organization %s", orgID)
+	}
+	if _, ok := t.users[userID]; !ok {
+		return notFound("user %s", userID)
+	}
+	if _, ok := t.orgAdmins[orgID][userID]; ok {
+		return alreadyExists("user %s is already an admin of organization %s", userID, orgID)
+	}
+	putIn(t, t.orgAdmins, orgID, userID, at)
+	putIn(t, t.userAdminOrgs, userID, orgID, struct{}{})
+	return nil
+}
+
+// RemoveOrgAdmin implements tenancy.OrganizationWriter.
+func (t *tx) RemoveOrgAdmin(_ context.Context, orgID, userID uuid.UUID) error {
+	if t.done {
+		return errTxDone
+	}
+	if _, ok := t.orgAdmins[orgID][userID]; !ok {
+		return notFound("user %s is not an admin of organization %s", userID, orgID)
+	}
+	delIn(t, t.orgAdmins, orgID, userID)
+	delIn(t, t.userAdminOrgs, userID, orgID)
+	return nil
+}
+
+// CreateWorkspace implements tenancy.WorkspaceWriter.
+func (t *tx) CreateWorkspace(_ context.Context, w tenancy.Workspace) error {
+	if t.done {
+		return errTxDone
+	}
+	if _, ok := t.orgs[w.OrgID]; !ok {
+		return notFound("organization %s", w.OrgID)
+	}
+	if _, ok := t.workspaces[w.ID]; ok {
+		return alreadyExists("workspace %s", w.ID)
+	}
+	key := tenancy.NameKey(w.Name)
+	if _, ok := t.workspaceNames[orgName{w.OrgID, key}]; ok {
+		return alreadyExists("workspace %q in organization %s", w.Name, w.OrgID)
+	}
+	put(t, t.workspaces, w.ID, workspace{Workspace: w, key: key})
+	putIn(t, t.orgWorkspaces, w.OrgID, w.ID, struct{}{})
+	put(t, t.workspaceNames, orgName{w.OrgID, key}, w.ID)
+	return nil
+}
+
+// UpdateWorkspace implements tenancy.WorkspaceWriter.
+func (t *tx) UpdateWorkspace(_ context.Context, w tenancy.Workspace) error {
+	if t.done {
+		return errTxDone
+	}
+	old, ok := t.workspaces[w.ID]
+	if !ok {
+		return notFound("workspace %s", w.ID)
+	}
+	key := tenancy.NameKey(w.Name)
+	if id, ok := t.workspaceNames[orgName{old.OrgID, key}]; ok && id != w.ID {
+		return alreadyExists("workspace %q in organization %s", w.Name, old.OrgID)
+	}
+	del(t, t.workspaceNames, orgName{old.OrgID, old.key})
+	put(t, t.workspaceNames, orgName{old.OrgID, key}, w.ID)
+	old.Name, old.key = w.Name, key
+	put(t, t.workspaces, w.ID, old)
+	return nil
+}
+
+// DeleteWorkspace implements tenancy.WorkspaceWriter. It removes the
+// workspace's memberships and invitations; its audit events stay.
+func (t *tx) DeleteWorkspace(_ context.Context, id uuid.UUID) error {
+	if t.done {
+		return errTxDone
+	}
+	w, ok := t.workspaces[id]
+	if !ok {
+		return notFound("workspace %s", id)
+	}
+	for _, userID := range slices.Collect(maps.Keys(t.wsMembers[id])) {
+		t.removeMember(w.OrgID, id, userID)
+	}
+	for _, invID := range slices.Collect(maps.Keys(t.wsInvitations[id])) {
+		t.deleteInvitation(t.invitations[invID])
+	}
+	del(t, t.workspaceNames, orgName{w.OrgID, w.key})
+	delIn(t, t.orgWorkspaces, w.OrgID, id)
+	del(t, t.workspaces, id)
+	return nil
+}
+
+// AddMember implements tenancy.MemberWriter.
+func (t *tx) AddMember(_ context.Context, m tenancy.Member) error {
+	if t.done {
+		return errTxDone
+	}
+	w, ok := t.workspaces[m.WorkspaceID]
+	if !ok {
+		return notFound("workspace %s", m.WorkspaceID)
+	}
+	if _, ok := t.users[m.UserID]; !ok {
+		return notFound("user %s", m.UserID)
+	}
+	k := wsUser{m.WorkspaceID, m.UserID}
+	if _, ok := t.members[k]; ok {
+		return alreadyExists("user %s is already a member of workspace %s", m.UserID, m.WorkspaceID)
+	}
+	put(t, t.members, k, member{role: m.Role, createdAt: m.CreatedAt})
+	putIn(t, t.wsMembers, m.WorkspaceID, m.UserID, struct{}{})
+	putIn(t, t.userWorkspaces, m.UserID, m.WorkspaceID, struct{}{})
+	putIn(t, t.orgMembers, w.OrgID, m.UserID, t.orgMembers[w.OrgID][m.UserID]+1)
+	return nil
+}
+
+// SetMemberRole implements tenancy.MemberWriter.
+func (t *tx) SetMemberRole(_ context.Context, wsID, userID uuid.UUID, r tenancy.Role) error {
+	if t.done {
+		return errTxDone
+	}
+	k := wsUser{wsID, userID}
+	m, ok := t.members[k]
+	if !ok {
+		return notFound("member %s of workspace %s", userID, wsID)
+	}
+	m.role = r
+	put(t, t.members, k, m)
+	return nil
+}
+
+// RemoveMember implements tenancy.MemberWriter.
+func (t *tx) RemoveMember(_ context.Context, wsID, userID uuid.UUID) error {
+	if t.done {
+		return errTxDone
+	}
+	if _, ok := t.members[wsUser{wsID, userID}]; !ok {
+		return notFound("member %s of workspace %s", userID, wsID)
+	}
+	t.removeMember(t.workspaces[wsID].OrgID, wsID, userID)
+	return nil
+}
+
+func (t *tx) removeMember(orgID, wsID, userID uuid.UUID) {
+	del(t, t.members, wsUser{wsID, userID})
+	delIn(t, t.wsMembers, wsID, userID)
+	delIn(t, t.userWorkspaces, userID, wsID)
+	if n := t.orgMembers[orgID][userID]; n > 1 {
+		putIn(t, t.orgMembers, orgID, userID, n-1)
+	} else {
+		delIn(t, t.orgMembers, orgID, userID)
+	}
+}
+
+// CreateInvitation implements tenancy.InvitationWriter.
+func (t *tx) CreateInvitation(_ context.Context, r tenancy.InvitationRecord) error {
+	if t.done {
+		return errTxDone
+	}
+	if _, ok := t.workspaces[r.WorkspaceID]; !ok {
+		return notFound("workspace %s", r.WorkspaceID)
+	}
+	if _, ok := t.invByEmail[wsEmail{r.WorkspaceID, r.Email}]; ok {
+		return alreadyExists("invitation of %s to workspace %s", r.Email, r.WorkspaceID)
+	}
+	if _, ok := t.invByHash[string(r.TokenHash)]; ok {
+		return alreadyExists("invitation token hash")
+	}
+	if _, ok := t.invitations[r.ID]; ok {
+		return alreadyExists("invitation %s", r.ID)
+	}
+	r = cloneInvitation(r)
+	put(t, t.invitations, r.ID, r)
+	put(t, t.invByHash, string(r.TokenHash), r.ID)
+	put(t, t.invByEmail, wsEmail{r.WorkspaceID, r.Email}, r.ID)
+	putIn(t, t.wsInvitations, r.WorkspaceID, r.ID, struct{}{})
+	return nil
+}
+
+// DeleteInvitation implements tenancy.InvitationWriter.
+func (t *tx) DeleteInvitation(_ context.Context, id uuid.UUID) error {
+	if t.done {
+		return errTxDone
+	}
+	r, ok := t.invitations[id]
+	if !ok {
+		return notFound("invitation %s", id)
+	}
+	t.deleteInvitation(r)
+	return nil
+}
+
+func (t *tx) deleteInvitation(r tenancy.InvitationRecord) {
+	del(t, t.invitations, r.ID)
+	del(t, t.invByHash, string(r.TokenHash))
+	del(t, t.invByEmail, wsEmail{r.WorkspaceID, r.Email})
+	delIn(t, t.wsInvitations, r.WorkspaceID, r.ID)
+}

@@ -1,0 +1,119 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tenancykit/tenancy"
+)
+
+var auditTests = []test{
+	{"AppendAudit round-trips every field", func(t *testing.T, f *fixture) {
+		ann := f.user("ann")
+		acme := f.org("Acme", "acme.com", ann)
+		w := f.workspace(acme, "Sales", ann)
+		full := tenancy.AuditEvent{
+			ID: uuid.New(), OrgID: acme.ID, WorkspaceID: w.ID, ActorID: ann.ID, TargetID: uuid.New(),
+			Action: tenancy.EventMemberRoleChanged, At: f.tick(),
+			Details: map[string]string{"from": "member", "to": "admin", "email": "bob@example.com", "note": "ünïcode ✓"},
+		}
+		sparse := tenancy.AuditEvent{ID: uuid.New(), OrgID: acme.ID, Action: tenancy.EventBillingChanged, At: f.tick()}
+		f.update(func(tx tenancy.Tx) error {
+			require.NoError(t, tx.AppendAudit(f.ctx, full))
+			return tx.AppendAudit(f.ctx, sparse)
+		})
+		got := listFrom(t, 10, nil, listAuditEvents(f, acme.ID), auditCursor)
+		require.Equal(t, []tenancy.AuditEvent{sparse, full}, got)
+	}},
+	{"events without an organization are kept apart", func(t *testing.T, f *fixture) {
+		ann := f.user("ann")
+		acme := f.org("Acme", "acme.com", ann)
+		signup := tenancy.AuditEvent{ID: uuid.New(), ActorID: ann.ID, TargetID: ann.ID, Action: tenancy.EventUserSignedUp, At: f.tick(),
+			Details: map[string]string{"email": ann.Email}}
+		f.update(func(tx tenancy.Tx) error { return tx.AppendAudit(f.ctx, signup) })
+		checkEmpty(t, listAuditEvents(f, acme.ID))
+	}},
+	{"an empty Details map comes back empty", func(t *testing.T, f *fixture) {
+		ann := f.user("ann")
+		acme := f.org("Acme", "acme.com", ann)
+		e := tenancy.AuditEvent{ID: uuid.New(), OrgID: acme.ID, Action: tenancy.EventOrganizationRenamed, At: f.tick(), Details: map[string]string{}}
+		f.update(func(tx tenancy.Tx) error { return tx.AppendAudit(f.ctx, e) })
+		got := listFrom(t, 10, nil, listAuditEvents(f, acme.ID), auditCursor)
+		require.Len(t, got, 1)
+		assert.Empty(t, got[0].Details)
+		got[0].Details = e.Details
+		require.Equal(t, e, got[0])
+	}},
+	{"returned Details are copies", func(t *testing.T, f *fixture) {
+		ann := f.user("ann")
+		acme := f.org("Acme", "acme.com", ann)
+		e := tenancy.AuditEvent{ID: uuid.New(), OrgID: acme.ID, Action: tenancy.EventOrganizationRenamed, At: f.tick(),
+			Details: map[string]string{"from": "Acme", "to": "Acme Corp"}}
+		want := e
+		want.Details = map[string]string{"from": "Acme", "to": "Acme Corp"}
+		f.update(func(tx tenancy.Tx) error { return tx.AppendAudit(f.ctx, e) })
+		e.Details["from"] = "scribbled" // the caller's map after the call
+		got := listFrom(t, 10, nil, listAuditEvents(f, acme.ID), auditCursor)
+		require.Equal(t, []tenancy.AuditEvent{want}, got)
+		got[0].Details["to"] = "scribbled"
+		got[0].Details["new"] = "scribbled"
+		got = listFrom(t, 10, nil, listAuditEvents(f, acme.ID), auditCursor)
+		require.Equal(t, []tenancy.AuditEvent{want}, got)
+	}},
+	{"ListAuditEvents lists one organization newest first, ties broken by ID", func(t *testing.T, f *fixture) {
+		ann := f.user("ann")
+		acme := f.org("Acme", "acme.com", ann)
+		globex := f.org("Globex", "globex.com", ann)
+		t1, t2, t3 := f.tick(), f.tick(), f.tick()
+		var want []tenancy.AuditEvent
+		// Appended out of order; several share an instant.
+		for _, at := range []time.Time{t2, t1, t3, t1, t2, t1, t3} {
+			want = append(want, f.event(acme.ID, at))
+			f.event(globex.ID, at)
+		}
+		want = newestFirst(want)
+		require.Equal(t, t3, want[0].At)
+		checkPaging(t, want, listAuditEvents(f, acme.ID), auditCursor)
+	}},
+	{"ListAuditEvents paging is stable under inserts", func(t *testing.T, f *fixture) {
+		ann := f.user("ann")
+		acme := f.org("Acme", "acme.com", ann)
+		var want []tenancy.AuditEvent
+		for range 5 {
+			at := f.tick()
+			want = append(want, f.event(acme.ID, at), f.event(acme.ID, at))
+		}
+		want = newestFirst(want)
+		first := firstPage(t, 3, listAuditEvents(f, acme.ID))
+		require.Equal(t, want[:3], first)
+		// A newer event sorts before the cursor; one back-dated to the
+		// oldest instant sorts after it, and so does one at the cursor's
+		// instant with a smaller ID.
+		f.event(acme.ID, f.tick())
+		old := f.event(acme.ID, want[len(want)-1].At)
+		c := auditCursor(first[2])
+		tie := tenancy.AuditEvent{ID: prevID(first[2].ID), OrgID: acme.ID, Action: tenancy.EventMemberAdded, At: first[2].At}
+		f.update(func(tx tenancy.Tx) error { return tx.AppendAudit(f.ctx, tie) })
+		rest := listFrom(t, 3, &c, listAuditEvents(f, acme.ID), auditCursor)
+		require.Equal(t, newestFirst(append(append([]tenancy.AuditEvent{}, want[3:]...), old, tie)), rest)
+	}},
+}
+
+func listAuditEvents(f *fixture, orgID uuid.UUID) fetchFunc[tenancy.AuditEvent] {
+	return func(q tenancy.PageQuery) ([]tenancy.AuditEvent, error) { return f.s.ListAuditEvents(f.ctx, orgID, q) }
+}
+
+// prevID returns the ID just before id in byte order.
+func prevID(id uuid.UUID) uuid.UUID {
+	for i := len(id) - 1; i >= 0; i-- {
+		id[i]--
+		if id[i] != 0xff {
+			break
+		}
+	}
+	return id
+}
