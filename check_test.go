@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
 	"strings"
@@ -234,5 +235,28 @@ func BenchmarkCheck(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func BenchmarkSignUp(b *testing.B) {
+	f := newFixture(b)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		// Every fourth sign-up founds an organization; the rest join
+		// claimed domains or use personal addresses.
+		var email string
+		switch i % 4 {
+		case 0:
+			email = fmt.Sprintf("founder@org%d.com", i)
+		case 1, 2:
+			email = fmt.Sprintf("user%d@org%d.com", i, i-i%4)
+		default:
+			email = fmt.Sprintf("user%d@gmail.com", i)
+		}
+		if _, err := f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: email, EmailVerified: true}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
