@@ -46,7 +46,7 @@ func (s *Service) AddMember(ctx context.Context, a Actor, wsID, userID uuid.UUID
 	}
 	var m Member
 	err := s.update(ctx, func(tx Tx, rec *recorder) error {
-		f, err := s.authorize(ctx, tx, a, ActionManageMembers, InWorkspace(wsID))
+		f, err := s.authorizeWrite(ctx, tx, a, ActionManageMembers, InWorkspace(wsID))
 		if err != nil {
 			return err
 		}
@@ -83,14 +83,11 @@ func (s *Service) SetMemberRole(ctx context.Context, a Actor, wsID, userID uuid.
 	}
 	var m Member
 	err := s.update(ctx, func(tx Tx, rec *recorder) error {
-		f, err := s.authorize(ctx, tx, a, ActionManageMembers, InWorkspace(wsID))
+		f, err := s.authorizeWrite(ctx, tx, a, ActionManageMembers, InWorkspace(wsID))
 		if err != nil {
 			return err
 		}
 		if err := s.checkGrant(f, r); err != nil {
-			return err
-		}
-		if err := tx.LockOrganization(ctx, f.OrgID); err != nil {
 			return err
 		}
 		if m, err = tx.Member(ctx, wsID, userID); err != nil {
@@ -132,6 +129,9 @@ func (s *Service) RemoveMember(ctx context.Context, a Actor, wsID, userID uuid.U
 		if userID == a.UserID {
 			// Leaving needs no permission, but the session must still
 			// satisfy the organization's security policy.
+			if _, err := s.lockScope(ctx, tx, InWorkspace(wsID)); err != nil {
+				return err
+			}
 			lf, err := tx.AccessFacts(ctx, a.UserID, InWorkspace(wsID))
 			switch {
 			case errors.Is(err, ErrNotFound), err == nil && !lf.HasRole():
@@ -145,13 +145,10 @@ func (s *Service) RemoveMember(ctx context.Context, a Actor, wsID, userID uuid.U
 			orgID = lf.OrgID
 		} else {
 			var err error
-			if f, err = s.authorize(ctx, tx, a, ActionManageMembers, InWorkspace(wsID)); err != nil {
+			if f, err = s.authorizeWrite(ctx, tx, a, ActionManageMembers, InWorkspace(wsID)); err != nil {
 				return err
 			}
 			orgID = f.OrgID
-		}
-		if err := tx.LockOrganization(ctx, orgID); err != nil {
-			return err
 		}
 		m, err := tx.Member(ctx, wsID, userID)
 		if err != nil {
@@ -215,7 +212,7 @@ func (s *Service) Invite(ctx context.Context, a Actor, wsID uuid.UUID, email str
 	hash := sha256.Sum256(secret)
 	inv := Invitation{ID: uuid.New(), WorkspaceID: wsID, Email: addr.String(), Role: r, InvitedBy: a.UserID}
 	err = s.update(ctx, func(tx Tx, rec *recorder) error {
-		f, err := s.authorize(ctx, tx, a, ActionManageMembers, InWorkspace(wsID))
+		f, err := s.authorizeWrite(ctx, tx, a, ActionManageMembers, InWorkspace(wsID))
 		if err != nil {
 			return err
 		}
@@ -281,6 +278,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, a Actor, token string) (
 		if err != nil {
 			return err
 		}
+		if err := tx.LockOrganization(ctx, inv.OrgID); err != nil {
+			return err
+		}
 		u, err := tx.User(ctx, a.UserID)
 		if err != nil {
 			return err
@@ -301,7 +301,11 @@ func (s *Service) AcceptInvitation(ctx context.Context, a Actor, token string) (
 		if err := emailAllowed(&org.Policy, ActionManageMembers, u.Email); err != nil {
 			return err
 		}
-		if err := tx.DeleteInvitation(ctx, inv.ID); err != nil {
+		if err := tx.DeleteInvitation(ctx, inv.ID); errors.Is(err, ErrNotFound) {
+			// Accepted, revoked or replaced by a transaction that committed
+			// while this one waited for the lock.
+			return wrapf(ErrInvitation, "unknown, revoked or used token")
+		} else if err != nil {
 			return err
 		}
 		m = Member{WorkspaceID: inv.WorkspaceID, UserID: u.ID, Email: u.Email, Role: inv.Role, CreatedAt: rec.now}
@@ -331,7 +335,7 @@ func (s *Service) RevokeInvitation(ctx context.Context, a Actor, invitationID uu
 		if err != nil {
 			return err
 		}
-		if _, err := s.authorize(ctx, tx, a, ActionManageMembers, InWorkspace(inv.WorkspaceID)); err != nil {
+		if _, err := s.authorizeWrite(ctx, tx, a, ActionManageMembers, InWorkspace(inv.WorkspaceID)); err != nil {
 			return err
 		}
 		if err := tx.DeleteInvitation(ctx, inv.ID); err != nil {

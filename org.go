@@ -127,7 +127,7 @@ func (s *Service) updateOrganization(ctx context.Context, a Actor, id uuid.UUID,
 	change func(*Organization) (AuditEvent, error), checks ...func(context.Context, Tx, Organization) error) (Organization, error) {
 	var out Organization
 	err := s.update(ctx, func(tx Tx, rec *recorder) error {
-		if _, err := s.authorize(ctx, tx, a, act, InOrganization(id)); err != nil {
+		if _, err := s.authorizeWrite(ctx, tx, a, act, InOrganization(id)); err != nil {
 			return err
 		}
 		o, err := tx.Organization(ctx, id)
@@ -159,7 +159,7 @@ func (s *Service) updateOrganization(ctx context.Context, a Actor, id uuid.UUID,
 // domains exclude its address.
 func (s *Service) GrantOrgAdmin(ctx context.Context, a Actor, orgID, userID uuid.UUID) error {
 	return s.update(ctx, func(tx Tx, rec *recorder) error {
-		f, err := s.authorize(ctx, tx, a, ActionManageOrgUsers, InOrganization(orgID))
+		f, err := s.authorizeWrite(ctx, tx, a, ActionManageOrgUsers, InOrganization(orgID))
 		if err != nil {
 			return err
 		}
@@ -184,10 +184,7 @@ func (s *Service) GrantOrgAdmin(ctx context.Context, a Actor, orgID, userID uuid
 // it is the last one.
 func (s *Service) RevokeOrgAdmin(ctx context.Context, a Actor, orgID, userID uuid.UUID) error {
 	return s.update(ctx, func(tx Tx, rec *recorder) error {
-		if _, err := s.authorize(ctx, tx, a, ActionManageOrgUsers, InOrganization(orgID)); err != nil {
-			return err
-		}
-		if err := tx.LockOrganization(ctx, orgID); err != nil {
+		if _, err := s.authorizeWrite(ctx, tx, a, ActionManageOrgUsers, InOrganization(orgID)); err != nil {
 			return err
 		}
 		if err := s.checkOrgAdminRemovable(ctx, tx, orgID, userID); err != nil {
@@ -244,10 +241,7 @@ func (s *Service) checkWorkspaceAdminRemovable(ctx context.Context, tx Tx, m Mem
 // the last admin of the organization or of any of its workspaces.
 func (s *Service) RemoveFromOrganization(ctx context.Context, a Actor, orgID, userID uuid.UUID) error {
 	return s.update(ctx, func(tx Tx, rec *recorder) error {
-		if _, err := s.authorize(ctx, tx, a, ActionManageOrgUsers, InOrganization(orgID)); err != nil {
-			return err
-		}
-		if err := tx.LockOrganization(ctx, orgID); err != nil {
+		if _, err := s.authorizeWrite(ctx, tx, a, ActionManageOrgUsers, InOrganization(orgID)); err != nil {
 			return err
 		}
 		admin, err := tx.IsOrgAdmin(ctx, orgID, userID)

@@ -159,6 +159,39 @@ func (s *Service) authorize(ctx context.Context, r Reader, a Actor, act Action, 
 	return f, nil
 }
 
+// authorizeWrite is authorize for a transaction that writes: it first
+// locks the scope's organization, so that the facts the decision reads
+// (and every count the caller reads after it, such as the number of
+// admins) cannot change before the transaction commits.
+func (s *Service) authorizeWrite(ctx context.Context, tx Tx, a Actor, act Action, sc Scope) (Facts, error) {
+	if _, err := s.lockScope(ctx, tx, sc); err != nil {
+		return Facts{}, err
+	}
+	return s.authorize(ctx, tx, a, act, sc)
+}
+
+// lockScope locks the organization of a workspace or organization scope
+// and returns its ID; ErrNotFound if the scope does not exist.
+func (s *Service) lockScope(ctx context.Context, tx Tx, sc Scope) (uuid.UUID, error) {
+	orgID := sc.OrgID
+	if sc.WorkspaceID != uuid.Nil {
+		ws, err := tx.Workspace(ctx, sc.WorkspaceID)
+		if errors.Is(err, ErrNotFound) {
+			return uuid.Nil, notFound(sc)
+		}
+		if err != nil {
+			return uuid.Nil, err
+		}
+		orgID = ws.OrgID
+	}
+	if err := tx.LockOrganization(ctx, orgID); errors.Is(err, ErrNotFound) {
+		return uuid.Nil, notFound(sc)
+	} else if err != nil {
+		return uuid.Nil, err
+	}
+	return orgID, nil
+}
+
 func notFound(sc Scope) error {
 	if sc.WorkspaceID != uuid.Nil {
 		return wrapf(ErrNotFound, "workspace %s", sc.WorkspaceID)

@@ -100,7 +100,12 @@ func (sp SecurityPolicy) Validate(p *Policy) (SecurityPolicy, error) {
 		if !pfx.IsValid() {
 			return sp, invalid("allowed IP prefix %q is not valid", pfx)
 		}
-		pfx = netip.PrefixFrom(pfx.Addr().Unmap(), min(pfx.Bits(), pfx.Addr().Unmap().BitLen())).Masked()
+		bits := pfx.Bits()
+		if pfx.Addr().Is4In6() {
+			// ::ffff:a.b.c.d/n covers the IPv4 prefix a.b.c.d/(n-96).
+			bits = max(bits-96, 0)
+		}
+		pfx = netip.PrefixFrom(pfx.Addr().Unmap(), bits).Masked()
 		if !slices.Contains(ips, pfx) {
 			ips = append(ips, pfx)
 		}

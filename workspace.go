@@ -19,7 +19,7 @@ func (s *Service) CreateWorkspace(ctx context.Context, a Actor, orgID uuid.UUID,
 	}
 	ws := Workspace{ID: uuid.New(), OrgID: orgID, Name: name, CreatedBy: a.UserID}
 	err = s.update(ctx, func(tx Tx, rec *recorder) error {
-		if _, err := s.authorize(ctx, tx, a, ActionCreateWorkspace, InOrganization(orgID)); err != nil {
+		if _, err := s.authorizeWrite(ctx, tx, a, ActionCreateWorkspace, InOrganization(orgID)); err != nil {
 			return err
 		}
 		u, err := tx.User(ctx, a.UserID)
@@ -66,7 +66,7 @@ func (s *Service) RenameWorkspace(ctx context.Context, a Actor, id uuid.UUID, na
 	}
 	var ws Workspace
 	err = s.update(ctx, func(tx Tx, rec *recorder) error {
-		if _, err := s.authorize(ctx, tx, a, ActionEditWorkspaceSettings, InWorkspace(id)); err != nil {
+		if _, err := s.authorizeWrite(ctx, tx, a, ActionEditWorkspaceSettings, InWorkspace(id)); err != nil {
 			return err
 		}
 		if ws, err = tx.Workspace(ctx, id); err != nil {
@@ -94,7 +94,7 @@ func (s *Service) RenameWorkspace(ctx context.Context, a Actor, id uuid.UUID, na
 // list.
 func (s *Service) DeleteWorkspace(ctx context.Context, a Actor, id uuid.UUID) error {
 	return s.update(ctx, func(tx Tx, rec *recorder) error {
-		if _, err := s.authorize(ctx, tx, a, ActionDeleteWorkspace, InWorkspace(id)); err != nil {
+		if _, err := s.authorizeWrite(ctx, tx, a, ActionDeleteWorkspace, InWorkspace(id)); err != nil {
 			return err
 		}
 		ws, err := tx.Workspace(ctx, id)
