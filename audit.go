@@ -66,16 +66,10 @@ func (r *recorder) record(ctx context.Context, tx Tx, e AuditEvent) error {
 // AuditLog lists the organization's audit events, newest first. It needs
 // ActionViewAuditLog in the organization.
 func (s *Service) AuditLog(ctx context.Context, a Actor, orgID uuid.UUID, p Page) (List[AuditEvent], error) {
-	q, err := p.query(cursorAudit)
-	if err != nil {
-		return List[AuditEvent]{}, err
-	}
-	if _, err := s.authorize(ctx, s.store, a, ActionViewAuditLog, InOrganization(orgID)); err != nil {
-		return List[AuditEvent]{}, err
-	}
-	items, err := s.store.ListAuditEvents(ctx, orgID, q)
-	if err != nil {
-		return List[AuditEvent]{}, s.readFailed(ctx, err)
-	}
-	return paginate(items, q.Limit, cursorAudit, func(e AuditEvent) Cursor { return Cursor{At: e.At, ID: e.ID} }), nil
+	return listPage(ctx, s, p, cursorAudit, func() error {
+		_, err := s.authorize(ctx, s.store, a, ActionViewAuditLog, InOrganization(orgID))
+		return err
+	}, func(q PageQuery) ([]AuditEvent, error) {
+		return s.store.ListAuditEvents(ctx, orgID, q)
+	}, func(e AuditEvent) Cursor { return Cursor{At: e.At, ID: e.ID} })
 }

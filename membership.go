@@ -172,18 +172,12 @@ func (s *Service) RemoveMember(ctx context.Context, a Actor, wsID, userID uuid.U
 
 // Members lists a workspace's members by email (ActionManageMembers).
 func (s *Service) Members(ctx context.Context, a Actor, wsID uuid.UUID, p Page) (List[Member], error) {
-	q, err := p.query(cursorMembers)
-	if err != nil {
-		return List[Member]{}, err
-	}
-	if _, err := s.authorize(ctx, s.store, a, ActionManageMembers, InWorkspace(wsID)); err != nil {
-		return List[Member]{}, err
-	}
-	items, err := s.store.ListMembers(ctx, wsID, q)
-	if err != nil {
-		return List[Member]{}, s.readFailed(ctx, err)
-	}
-	return paginate(items, q.Limit, cursorMembers, func(m Member) Cursor { return Cursor{Key: m.Email, ID: m.UserID} }), nil
+	return listPage(ctx, s, p, cursorMembers, func() error {
+		_, err := s.authorize(ctx, s.store, a, ActionManageMembers, InWorkspace(wsID))
+		return err
+	}, func(q PageQuery) ([]Member, error) {
+		return s.store.ListMembers(ctx, wsID, q)
+	}, func(m Member) Cursor { return Cursor{Key: m.Email, ID: m.UserID} })
 }
 
 // tokenBytes is the size of an invitation's secret: 256 random bits.
@@ -349,16 +343,10 @@ func (s *Service) RevokeInvitation(ctx context.Context, a Actor, invitationID uu
 // Invitations lists a workspace's pending invitations by email, expired
 // ones included (ActionManageMembers).
 func (s *Service) Invitations(ctx context.Context, a Actor, wsID uuid.UUID, p Page) (List[Invitation], error) {
-	q, err := p.query(cursorInvitations)
-	if err != nil {
-		return List[Invitation]{}, err
-	}
-	if _, err := s.authorize(ctx, s.store, a, ActionManageMembers, InWorkspace(wsID)); err != nil {
-		return List[Invitation]{}, err
-	}
-	items, err := s.store.ListInvitations(ctx, wsID, q)
-	if err != nil {
-		return List[Invitation]{}, s.readFailed(ctx, err)
-	}
-	return paginate(items, q.Limit, cursorInvitations, func(i Invitation) Cursor { return Cursor{Key: i.Email, ID: i.ID} }), nil
+	return listPage(ctx, s, p, cursorInvitations, func() error {
+		_, err := s.authorize(ctx, s.store, a, ActionManageMembers, InWorkspace(wsID))
+		return err
+	}, func(q PageQuery) ([]Invitation, error) {
+		return s.store.ListInvitations(ctx, wsID, q)
+	}, func(i Invitation) Cursor { return Cursor{Key: i.Email, ID: i.ID} })
 }

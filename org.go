@@ -280,18 +280,12 @@ func (s *Service) RemoveFromOrganization(ctx context.Context, a Actor, orgID, us
 // OrganizationUsers lists the users holding any role in the organization,
 // by email (ActionManageOrgUsers).
 func (s *Service) OrganizationUsers(ctx context.Context, a Actor, orgID uuid.UUID, p Page) (List[OrgUser], error) {
-	q, err := p.query(cursorOrgUsers)
-	if err != nil {
-		return List[OrgUser]{}, err
-	}
-	if _, err := s.authorize(ctx, s.store, a, ActionManageOrgUsers, InOrganization(orgID)); err != nil {
-		return List[OrgUser]{}, err
-	}
-	items, err := s.store.ListOrgUsers(ctx, orgID, q)
-	if err != nil {
-		return List[OrgUser]{}, s.readFailed(ctx, err)
-	}
-	return paginate(items, q.Limit, cursorOrgUsers, func(u OrgUser) Cursor { return Cursor{Key: u.User.Email, ID: u.User.ID} }), nil
+	return listPage(ctx, s, p, cursorOrgUsers, func() error {
+		_, err := s.authorize(ctx, s.store, a, ActionManageOrgUsers, InOrganization(orgID))
+		return err
+	}, func(q PageQuery) ([]OrgUser, error) {
+		return s.store.ListOrgUsers(ctx, orgID, q)
+	}, func(u OrgUser) Cursor { return Cursor{Key: u.User.Email, ID: u.User.ID} })
 }
 
 // Seats counts the distinct users holding any role in the organization:

@@ -110,6 +110,24 @@ func decodeCursor(kind cursorKind, s string) (Cursor, error) {
 	return c, nil
 }
 
+// listPage serves one page of a list: it validates the page, runs the
+// authorization gate, reads one item more than the page holds, and cuts.
+func listPage[T any](ctx context.Context, s *Service, p Page, kind cursorKind, gate func() error,
+	list func(PageQuery) ([]T, error), key func(T) Cursor) (List[T], error) {
+	q, err := p.query(kind)
+	if err != nil {
+		return List[T]{}, err
+	}
+	if err := gate(); err != nil {
+		return List[T]{}, err
+	}
+	items, err := list(q)
+	if err != nil {
+		return List[T]{}, s.readFailed(ctx, err)
+	}
+	return paginate(items, q.Limit, kind, key), nil
+}
+
 // readFailed logs a store failure on a read path and returns err.
 func (s *Service) readFailed(ctx context.Context, err error) error {
 	if !isDomainError(err) {

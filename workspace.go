@@ -167,16 +167,10 @@ func workspaceCursor(ws Workspace) Cursor { return Cursor{Key: NameKey(ws.Name),
 // in any organization, with its role. It returns ErrNotFound if the user
 // does not exist.
 func (s *Service) UserWorkspaces(ctx context.Context, userID uuid.UUID, p Page) (List[Membership], error) {
-	q, err := p.query(cursorUserWorkspaces)
-	if err != nil {
-		return List[Membership]{}, err
-	}
-	if _, err := s.store.User(ctx, userID); err != nil {
-		return List[Membership]{}, s.readFailed(ctx, err)
-	}
-	items, err := s.store.ListUserMemberships(ctx, userID, q)
-	if err != nil {
-		return List[Membership]{}, s.readFailed(ctx, err)
-	}
-	return paginate(items, q.Limit, cursorUserWorkspaces, func(m Membership) Cursor { return workspaceCursor(m.Workspace) }), nil
+	return listPage(ctx, s, p, cursorUserWorkspaces, func() error {
+		_, err := s.store.User(ctx, userID)
+		return s.readFailed(ctx, err)
+	}, func(q PageQuery) ([]Membership, error) {
+		return s.store.ListUserMemberships(ctx, userID, q)
+	}, func(m Membership) Cursor { return workspaceCursor(m.Workspace) })
 }
