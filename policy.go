@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -138,18 +139,21 @@ type policyRole struct {
 }
 
 // DefaultPolicy returns the default matrix: Member, Admin and Org Admin as
-// the product defines them.
-func DefaultPolicy() *Policy {
+// the product defines them. Policies are immutable, so every call returns
+// the same one.
+func DefaultPolicy() *Policy { return defaultPolicy() }
+
+var defaultPolicy = sync.OnceValue(func() *Policy {
 	p, err := NewPolicy(map[Role][]Action{
 		RoleMember:   memberActions,
 		RoleAdmin:    slices.Concat(memberActions, adminOnlyActions),
 		RoleOrgAdmin: orgActions,
 	})
 	if err != nil {
-		panic("tenancy: default policy: " + err.Error()) // unreachable: covered by tests
+		panic("tenancy: default policy: " + err.Error()) // unreachable: the matrix is a constant, covered by tests
 	}
 	return p
-}
+})
 
 // NewPolicy builds a custom matrix from roles to the actions they allow.
 // It must define RoleAdmin and RoleOrgAdmin. RoleOrgAdmin also receives
