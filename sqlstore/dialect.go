@@ -1,0 +1,222 @@
+package sqlstore
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/tenancykit/tenancy"
+)
+
+// Dialect is the SQL flavour of a database: SQLite or Postgres. It picks
+// the schema, the placeholders and the way driver errors are read. The
+// zero Dialect is invalid; use SQLite or Postgres.
+type Dialect struct{ d *dialect }
+
+// The supported dialects.
+var (
+	// SQLite is SQLite 3 through the pure-Go driver modernc.org/sqlite
+	// (database/sql driver name "sqlite").
+	SQLite = Dialect{sqliteDialect}
+	// Postgres is PostgreSQL through github.com/jackc/pgx/v5/stdlib
+	// (database/sql driver name "pgx").
+	Postgres = Dialect{postgresDialect}
+)
+
+// String returns the dialect's name: "sqlite", "postgres", or "invalid"
+// for the zero Dialect.
+func (d Dialect) String() string {
+	if d.d == nil {
+		return "invalid"
+	}
+	return d.d.name
+}
+
+// dialect holds what differs between the two databases. Everything else
+// (the Go code, and the SQL text of every statement) is shared.
+type dialect struct {
+	name string
+	// postgres is true for PostgreSQL.
+	postgres bool
+	// q are the statements, with placeholders already rebound.
+	q *queries
+	// translate maps a driver error to the package's sentinels.
+	translate func(error) error
+	// versionTable creates the migrations table if it does not exist.
+	versionTable string
+}
+
+var (
+	sqliteDialect = &dialect{
+		name:      "sqlite",
+		translate: translateSQLite,
+		versionTable: `CREATE TABLE IF NOT EXISTS tenancy_schema_migrations (
+	version    INTEGER NOT NULL PRIMARY KEY,
+	name       TEXT    NOT NULL,
+	applied_at INTEGER NOT NULL
+) STRICT`,
+	}
+	postgresDialect = &dialect{
+		name:      "postgres",
+		postgres:  true,
+		translate: translatePostgres,
+		versionTable: `CREATE TABLE IF NOT EXISTS tenancy_schema_migrations (
+	version    integer     NOT NULL PRIMARY KEY,
+	name       text        NOT NULL,
+	applied_at timestamptz NOT NULL
+)`,
+	}
+)
+
+func init() {
+	sqliteDialect.q = buildQueries(sqliteDialect)
+	postgresDialect.q = buildQueries(postgresDialect)
+}
+
+// bind rewrites the ? placeholders of query for the dialect: $1, $2, … on
+// PostgreSQL. Question marks inside quoted literals or identifiers are
+// left alone. It runs once per statement, at package initialization.
+func (d *dialect) bind(query string) string {
+	if !d.postgres {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// ts converts a time to the form the dialect stores: integer microseconds
+// since the Unix epoch on SQLite, timestamptz on PostgreSQL. Times are
+// kept with microsecond precision in UTC on both.
+func (d *dialect) ts(t time.Time) any {
+	if d.postgres {
+		return t.UTC()
+	}
+	return t.UnixMicro()
+}
+
+// forUpdate is the row-locking clause of LockOrganization. SQLite needs
+// none: its write transactions are immediate, so only one runs at a time.
+func (d *dialect) forUpdate() string {
+	if d.postgres {
+		return " FOR NO KEY UPDATE"
+	}
+	return ""
+}
+
+// dbError is a driver error translated for the Store's callers. It matches
+// the sentinel (if any) with errors.Is and the driver's own error with
+// errors.As.
+type dbError struct {
+	// sentinel is tenancy.ErrAlreadyExists, tenancy.ErrNotFound or nil.
+	sentinel error
+	// retry reports a transient failure (serialization failure, deadlock,
+	// busy database) after which the whole transaction may be run again.
+	retry bool
+	err   error
+}
+
+func (e *dbError) Error() string {
+	if e.sentinel != nil {
+		return e.sentinel.Error() + ": " + e.err.Error()
+	}
+	return "sqlstore: " + e.err.Error()
+}
+
+func (e *dbError) Unwrap() []error {
+	if e.sentinel != nil {
+		return []error{e.sentinel, e.err}
+	}
+	return []error{e.err}
+}
+
+// retryable reports whether err is a transient database failure after
+// which a transaction can be run again.
+func retryable(err error) bool {
+	var e *dbError
+	return errors.As(err, &e) && e.retry
+}
+
+// translateSQLite maps a modernc.org/sqlite error to the package's
+// sentinels by its extended result code. It is the only place that reads
+// SQLite errors.
+func translateSQLite(err error) error {
+	var se *sqlite.Error
+	if err == nil || !errors.As(err, &se) {
+		return err
+	}
+	switch code := se.Code(); {
+	case code == sqlite3.SQLITE_CONSTRAINT_UNIQUE, code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return &dbError{sentinel: tenancy.ErrAlreadyExists, err: err}
+	case code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		// A referenced row is missing: the insert names a workspace, user
+		// or organization that does not exist.
+		return &dbError{sentinel: tenancy.ErrNotFound, err: err}
+	case code&0xff == sqlite3.SQLITE_BUSY, code&0xff == sqlite3.SQLITE_LOCKED:
+		return &dbError{retry: true, err: err}
+	}
+	return &dbError{err: err}
+}
+
+// PostgreSQL error codes (SQLSTATE) the store reacts to.
+const (
+	pgUniqueViolation      = "23505"
+	pgForeignKeyViolation  = "23503"
+	pgSerializationFailure = "40001"
+	pgDeadlockDetected     = "40P01"
+)
+
+// translatePostgres maps a pgx error to the package's sentinels by its
+// SQLSTATE code. It is the only place that reads PostgreSQL errors.
+func translatePostgres(err error) error {
+	var pe *pgconn.PgError
+	if err == nil || !errors.As(err, &pe) {
+		return err
+	}
+	switch pe.Code {
+	case pgUniqueViolation:
+		return &dbError{sentinel: tenancy.ErrAlreadyExists, err: err}
+	case pgForeignKeyViolation:
+		return &dbError{sentinel: tenancy.ErrNotFound, err: err}
+	case pgSerializationFailure, pgDeadlockDetected:
+		return &dbError{retry: true, err: err}
+	}
+	return &dbError{err: err}
+}
+
+// notFound returns an error matching tenancy.ErrNotFound that names what
+// is missing.
+func notFound(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", tenancy.ErrNotFound, fmt.Sprintf(format, args...))
+}
+
+// alreadyExists returns an error matching tenancy.ErrAlreadyExists that
+// names what exists.
+func alreadyExists(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", tenancy.ErrAlreadyExists, fmt.Sprintf(format, args...))
+}

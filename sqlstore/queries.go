@@ -1,0 +1,196 @@
+package sqlstore
+
+// The SQL of every statement, written once with ? placeholders for both
+// dialects and rebound at package initialization (see dialect.bind). The
+// only dialect-specific fragment is the row lock of LockOrganization.
+
+// page holds the two forms of a keyset-paginated list: the first page, and
+// a page after a cursor. Both take the same arguments, the cursor's
+// fields added before the limit in the second.
+type page struct{ first, after string }
+
+// queries are the statements of one dialect.
+type queries struct {
+	user, userByEmail, createUser, updateUser string
+
+	org, orgByDomain, orgIDByDomain, orgExists, createOrg, updateOrg, lockOrg string
+	isOrgAdmin, countOrgAdmins, adminOrgs, addOrgAdmin, removeOrgAdmin        string
+	countSeats                                                                string
+	orgUsers                                                                  page
+
+	workspace, workspaceExists, createWorkspace, updateWorkspace        string
+	deleteWorkspace, deleteWorkspaceMembers, deleteWorkspaceInvitations string
+	orgWorkspaces, orgMemberWorkspaces                                  page
+
+	member, countWorkspaceAdmins, addMember, setMemberRole, removeMember string
+	userOrgMemberships                                                   string
+	members, userMemberships                                             page
+
+	invitation, invitationByHash, invitationByEmail, createInvitation, deleteInvitation string
+	invitations                                                                         page
+
+	appendAudit string
+	auditEvents page
+
+	factsWorkspace, factsOrg string
+
+	// all lists every statement above.
+	all []string
+}
+
+// Column lists, in the order the scan functions read them.
+const (
+	userCols   = `u.id, u.email, u.name, u.email_verified, u.created_at`
+	orgCols    = `o.id, o.name, o.domain, o.billing_email, o.billing_customer_ref, o.policy, o.created_at`
+	wsCols     = `w.id, w.org_id, w.name, w.created_by, w.created_at`
+	memberCols = `m.workspace_id, m.user_id, m.email, m.role, m.created_at`
+	invCols    = `i.id, i.workspace_id, i.org_id, i.email, i.role, i.invited_by, i.created_at, i.expires_at, i.token_hash`
+	auditCols  = `e.id, e.org_id, e.workspace_id, e.actor_id, e.target_id, e.action, e.at, e.details`
+)
+
+func buildQueries(d *dialect) *queries {
+	var all []string
+	b := func(query string) string {
+		query = d.bind(query)
+		all = append(all, query)
+		return query
+	}
+	// keyset builds a list from its head (up to the WHERE conditions), the
+	// cursor condition added to them after a cursor, and its tail.
+	keyset := func(head, cond, tail string) page {
+		return page{first: b(head + tail), after: b(head + " AND " + cond + tail)}
+	}
+	q := &queries{
+		user:        b(`SELECT ` + userCols + ` FROM tenancy_users u WHERE u.id = ?`),
+		userByEmail: b(`SELECT ` + userCols + ` FROM tenancy_users u WHERE u.email = ?`),
+		createUser: b(`INSERT INTO tenancy_users (id, email, name, email_verified, created_at)
+VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+		updateUser: b(`UPDATE tenancy_users SET name = ?, email_verified = ? WHERE id = ?`),
+
+		org: b(`SELECT ` + orgCols + ` FROM tenancy_organizations o WHERE o.id = ?`),
+		// domain <> '' lets the partial unique index serve the lookup.
+		orgByDomain:   b(`SELECT ` + orgCols + ` FROM tenancy_organizations o WHERE o.domain = ? AND o.domain <> ''`),
+		orgIDByDomain: b(`SELECT id FROM tenancy_organizations WHERE domain = ? AND domain <> ''`),
+		orgExists:     b(`SELECT EXISTS (SELECT 1 FROM tenancy_organizations WHERE id = ?)`),
+		createOrg: b(`INSERT INTO tenancy_organizations (id, name, domain, billing_email, billing_customer_ref, policy, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+		updateOrg: b(`UPDATE tenancy_organizations SET name = ?, billing_email = ?, billing_customer_ref = ?, policy = ? WHERE id = ?`),
+		lockOrg:   b(`SELECT 1 FROM tenancy_organizations WHERE id = ?` + d.forUpdate()),
+
+		isOrgAdmin:     b(`SELECT EXISTS (SELECT 1 FROM tenancy_org_admins WHERE org_id = ? AND user_id = ?)`),
+		countOrgAdmins: b(`SELECT count(*) FROM tenancy_org_admins WHERE org_id = ?`),
+		adminOrgs: b(`SELECT ` + orgCols + ` FROM tenancy_org_admins a JOIN tenancy_organizations o ON o.id = a.org_id
+WHERE a.user_id = ? ORDER BY o.name, o.id`),
+		// The user must exist: the SELECT yields no row otherwise, and
+		// ON CONFLICT leaves the transaction usable on a duplicate.
+		addOrgAdmin: b(`INSERT INTO tenancy_org_admins (org_id, user_id, email, created_at)
+SELECT o.id, u.id, u.email, ? FROM tenancy_organizations o, tenancy_users u WHERE o.id = ? AND u.id = ?
+ON CONFLICT DO NOTHING`),
+		removeOrgAdmin: b(`DELETE FROM tenancy_org_admins WHERE org_id = ? AND user_id = ?`),
+		countSeats: b(`SELECT count(*) FROM (
+	SELECT user_id FROM tenancy_org_admins WHERE org_id = ?
+	UNION
+	SELECT user_id FROM tenancy_members WHERE org_id = ?
+) s`),
+		// The page of (email, user) keys is taken from the two keyset
+		// indexes, then joined to the users.
+		orgUsers: page{
+			first: b(orgUsersQuery("", "")),
+			after: b(orgUsersQuery(" AND (email, user_id) > (?, ?)", " AND (email, user_id) > (?, ?)")),
+		},
+
+		workspace:       b(`SELECT ` + wsCols + ` FROM tenancy_workspaces w WHERE w.id = ?`),
+		workspaceExists: b(`SELECT EXISTS (SELECT 1 FROM tenancy_workspaces WHERE id = ?)`),
+		createWorkspace: b(`INSERT INTO tenancy_workspaces (id, org_id, name, name_key, created_by, created_at)
+SELECT ?, o.id, ?, ?, ?, ? FROM tenancy_organizations o WHERE o.id = ?
+ON CONFLICT DO NOTHING`),
+		// The NOT EXISTS guard reports a taken name as "no row updated"
+		// instead of a unique violation, which would abort a PostgreSQL
+		// transaction; the unique index stays the backstop.
+		updateWorkspace: b(`UPDATE tenancy_workspaces SET name = ?, name_key = ?
+WHERE id = ? AND NOT EXISTS (
+	SELECT 1 FROM tenancy_workspaces o
+	WHERE o.org_id = tenancy_workspaces.org_id AND o.name_key = ? AND o.id <> tenancy_workspaces.id)`),
+		deleteWorkspaceMembers:     b(`DELETE FROM tenancy_members WHERE workspace_id = ?`),
+		deleteWorkspaceInvitations: b(`DELETE FROM tenancy_invitations WHERE workspace_id = ?`),
+		deleteWorkspace:            b(`DELETE FROM tenancy_workspaces WHERE id = ?`),
+		orgWorkspaces: keyset(`SELECT `+wsCols+`, COALESCE(m.role, '')
+FROM tenancy_workspaces w LEFT JOIN tenancy_members m ON m.workspace_id = w.id AND m.user_id = ?
+WHERE w.org_id = ?`, `(w.name_key, w.id) > (?, ?)`, `
+ORDER BY w.name_key, w.id LIMIT ?`),
+		orgMemberWorkspaces: keyset(`SELECT `+wsCols+`, m.role
+FROM tenancy_members m JOIN tenancy_workspaces w ON w.id = m.workspace_id
+WHERE m.user_id = ? AND m.org_id = ?`, `(w.name_key, w.id) > (?, ?)`, `
+ORDER BY w.name_key, w.id LIMIT ?`),
+
+		member:               b(`SELECT ` + memberCols + ` FROM tenancy_members m WHERE m.workspace_id = ? AND m.user_id = ?`),
+		countWorkspaceAdmins: b(`SELECT count(*) FROM tenancy_members WHERE workspace_id = ? AND role = ?`),
+		// The organization and the email are copied from the workspace
+		// and the user; no row is inserted if either is missing.
+		addMember: b(`INSERT INTO tenancy_members (workspace_id, user_id, org_id, email, role, created_at)
+SELECT w.id, u.id, w.org_id, u.email, ?, ? FROM tenancy_workspaces w, tenancy_users u WHERE w.id = ? AND u.id = ?
+ON CONFLICT DO NOTHING`),
+		setMemberRole: b(`UPDATE tenancy_members SET role = ? WHERE workspace_id = ? AND user_id = ?`),
+		removeMember:  b(`DELETE FROM tenancy_members WHERE workspace_id = ? AND user_id = ?`),
+		userOrgMemberships: b(`SELECT ` + memberCols + ` FROM tenancy_members m
+WHERE m.user_id = ? AND m.org_id = ? ORDER BY m.workspace_id`),
+		members: keyset(`SELECT `+memberCols+` FROM tenancy_members m WHERE m.workspace_id = ?`,
+			`(m.email, m.user_id) > (?, ?)`, ` ORDER BY m.email, m.user_id LIMIT ?`),
+		userMemberships: keyset(`SELECT `+wsCols+`, m.role
+FROM tenancy_members m JOIN tenancy_workspaces w ON w.id = m.workspace_id
+WHERE m.user_id = ?`, `(w.name_key, w.id) > (?, ?)`, `
+ORDER BY w.name_key, w.id LIMIT ?`),
+
+		invitation:        b(`SELECT ` + invCols + ` FROM tenancy_invitations i WHERE i.id = ?`),
+		invitationByHash:  b(`SELECT ` + invCols + ` FROM tenancy_invitations i WHERE i.token_hash = ?`),
+		invitationByEmail: b(`SELECT ` + invCols + ` FROM tenancy_invitations i WHERE i.workspace_id = ? AND i.email = ?`),
+		createInvitation: b(`INSERT INTO tenancy_invitations (id, workspace_id, org_id, email, role, invited_by, created_at, expires_at, token_hash)
+SELECT ?, w.id, ?, ?, ?, ?, ?, ?, ? FROM tenancy_workspaces w WHERE w.id = ?
+ON CONFLICT DO NOTHING`),
+		deleteInvitation: b(`DELETE FROM tenancy_invitations WHERE id = ?`),
+		invitations: keyset(`SELECT `+invCols+` FROM tenancy_invitations i WHERE i.workspace_id = ?`,
+			`(i.email, i.id) > (?, ?)`, ` ORDER BY i.email, i.id LIMIT ?`),
+
+		appendAudit: b(`INSERT INTO tenancy_audit_events (id, org_id, workspace_id, actor_id, target_id, action, at, details)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		auditEvents: keyset(`SELECT `+auditCols+` FROM tenancy_audit_events e WHERE e.org_id = ?`,
+			`(e.at, e.id) < (?, ?)`, ` ORDER BY e.at DESC, e.id DESC LIMIT ?`),
+
+		// AccessFacts: one statement per scope gathers every fact, in the
+		// same five columns. Arguments: the user (three times for a
+		// workspace, twice for an organization), then the scope's ID.
+		factsWorkspace: b(`SELECT w.org_id, o.policy,
+	EXISTS (SELECT 1 FROM tenancy_org_admins a WHERE a.org_id = w.org_id AND a.user_id = ?),
+	COALESCE((SELECT m.role FROM tenancy_members m WHERE m.workspace_id = w.id AND m.user_id = ?), ''),
+	EXISTS (SELECT 1 FROM tenancy_members m WHERE m.user_id = ? AND m.org_id = w.org_id)
+FROM tenancy_workspaces w JOIN tenancy_organizations o ON o.id = w.org_id
+WHERE w.id = ?`),
+		factsOrg: b(`SELECT o.id, o.policy,
+	EXISTS (SELECT 1 FROM tenancy_org_admins a WHERE a.org_id = o.id AND a.user_id = ?),
+	'',
+	EXISTS (SELECT 1 FROM tenancy_members m WHERE m.user_id = ? AND m.org_id = o.id)
+FROM tenancy_organizations o
+WHERE o.id = ?`),
+	}
+	q.all = all
+	return q
+}
+
+// orgUsersQuery lists the users holding a role in an organization: the
+// union of its org admins and the members of its workspaces, each arm
+// read in (email, user) order from its keyset index. Arguments: the
+// organization three times (flag, count, admins arm), the admins arm's
+// cursor, the organization again (members arm), that arm's cursor, the
+// limit.
+func orgUsersQuery(adminsAfter, membersAfter string) string {
+	return `SELECT ` + userCols + `,
+	EXISTS (SELECT 1 FROM tenancy_org_admins a WHERE a.org_id = ? AND a.user_id = u.id),
+	(SELECT count(*) FROM tenancy_members m WHERE m.user_id = u.id AND m.org_id = ?)
+FROM (
+	SELECT email, user_id FROM tenancy_org_admins WHERE org_id = ?` + adminsAfter + `
+	UNION
+	SELECT email, user_id FROM tenancy_members WHERE org_id = ?` + membersAfter + `
+	ORDER BY email, user_id LIMIT ?
+) k JOIN tenancy_users u ON u.id = k.user_id
+ORDER BY k.email, k.user_id`
+}

@@ -1,0 +1,376 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"math"
+
+	"github.com/google/uuid"
+
+	"github.com/tenancykit/tenancy"
+)
+
+// querier runs statements: the pool, or a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// txState is what a transaction remembers across its statements.
+type txState struct {
+	// retry is set when a statement failed with a transient error: the
+	// transaction is then run again even if fn swallowed the error.
+	retry bool
+}
+
+// reader implements tenancy.Reader on a querier. The Store reads through
+// the pool, a transaction through its *sql.Tx.
+type reader struct {
+	d     *dialect
+	q     querier
+	cache *policyCache
+	state *txState // nil outside a transaction
+}
+
+// err translates a driver error and notes a transient one.
+func (r *reader) err(err error) error {
+	err = r.d.translate(err)
+	if r.state != nil && retryable(err) {
+		r.state.retry = true
+	}
+	return err
+}
+
+// one reads a single row with scan; sql.ErrNoRows becomes missing().
+func one[T any](r *reader, row *sql.Row, scan func(scanner) (T, error), missing func() error) (T, error) {
+	v, err := scan(row)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return v, missing()
+	case err != nil:
+		return v, r.err(err)
+	}
+	return v, nil
+}
+
+// list reads every row of query with scan. It returns a non-nil slice.
+func list[T any](ctx context.Context, r *reader, query string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	rows, err := r.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, r.err(err)
+	}
+	defer rows.Close()
+	items := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, r.err(err)
+		}
+		items = append(items, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, r.err(err)
+	}
+	return items, nil
+}
+
+// paged picks the first-page or after-cursor form of p and appends the
+// cursor's arguments (if any) and the limit to args.
+func paged(p page, q tenancy.PageQuery, args []any, cursor func(*tenancy.Cursor) []any) (string, []any) {
+	query := p.first
+	if q.After != nil {
+		query = p.after
+		args = append(args, cursor(q.After)...)
+	}
+	return query, append(args, limit(q))
+}
+
+// limit is the LIMIT argument of a page: q.Limit, or no limit if it is
+// not positive.
+func limit(q tenancy.PageQuery) int {
+	if q.Limit <= 0 {
+		return math.MaxInt32
+	}
+	return q.Limit
+}
+
+// keyID is the cursor of the lists ordered by (key, ID).
+func keyID(c *tenancy.Cursor) []any { return []any{c.Key, c.ID} }
+
+func scanInt(s scanner) (int, error) {
+	var n int
+	err := s.Scan(&n)
+	return n, err
+}
+
+func scanBool(s scanner) (bool, error) {
+	var b bool
+	err := s.Scan(&b)
+	return b, err
+}
+
+// Users.
+
+func scanUser(s scanner) (tenancy.User, error) {
+	var u tenancy.User
+	err := s.Scan(&u.ID, &u.Email, &u.Name, &u.EmailVerified, timeDest{&u.CreatedAt})
+	return u, err
+}
+
+// User returns ErrNotFound if no user has this ID.
+func (r *reader) User(ctx context.Context, id uuid.UUID) (tenancy.User, error) {
+	return one(r, r.q.QueryRowContext(ctx, r.d.q.user, id), scanUser,
+		func() error { return notFound("user %s", id) })
+}
+
+// UserByEmail returns ErrNotFound if no user has this email.
+func (r *reader) UserByEmail(ctx context.Context, email string) (tenancy.User, error) {
+	return one(r, r.q.QueryRowContext(ctx, r.d.q.userByEmail, email), scanUser,
+		func() error { return notFound("user with email %s", email) })
+}
+
+// Organizations.
+
+func scanOrg(s scanner) (tenancy.Organization, error) {
+	var o tenancy.Organization
+	err := s.Scan(&o.ID, &o.Name, &o.Domain, &o.Billing.Email, &o.Billing.CustomerRef,
+		policyDest{&o.Policy}, timeDest{&o.CreatedAt})
+	return o, err
+}
+
+// Organization returns ErrNotFound if no organization has this ID.
+func (r *reader) Organization(ctx context.Context, id uuid.UUID) (tenancy.Organization, error) {
+	return one(r, r.q.QueryRowContext(ctx, r.d.q.org, id), scanOrg,
+		func() error { return notFound("organization %s", id) })
+}
+
+// OrganizationByDomain returns ErrNotFound if no organization claims the
+// domain (never for "").
+func (r *reader) OrganizationByDomain(ctx context.Context, domain string) (tenancy.Organization, error) {
+	return one(r, r.q.QueryRowContext(ctx, r.d.q.orgByDomain, domain), scanOrg,
+		func() error { return notFound("organization with domain %s", domain) })
+}
+
+// IsOrgAdmin reports whether userID is an Organization Admin of orgID.
+func (r *reader) IsOrgAdmin(ctx context.Context, orgID, userID uuid.UUID) (bool, error) {
+	b, err := scanBool(r.q.QueryRowContext(ctx, r.d.q.isOrgAdmin, orgID, userID))
+	if err != nil {
+		return false, r.err(err)
+	}
+	return b, nil
+}
+
+// CountOrgAdmins counts the Organization Admins of orgID.
+func (r *reader) CountOrgAdmins(ctx context.Context, orgID uuid.UUID) (int, error) {
+	n, err := scanInt(r.q.QueryRowContext(ctx, r.d.q.countOrgAdmins, orgID))
+	if err != nil {
+		return 0, r.err(err)
+	}
+	return n, nil
+}
+
+// AdminOrganizations lists the organizations where userID is an
+// Organization Admin, ordered by name then ID.
+func (r *reader) AdminOrganizations(ctx context.Context, userID uuid.UUID) ([]tenancy.Organization, error) {
+	return list(ctx, r, r.d.q.adminOrgs, []any{userID}, scanOrg)
+}
+
+// ListOrgUsers lists the distinct users holding a role in orgID, ordered
+// by (email, ID).
+func (r *reader) ListOrgUsers(ctx context.Context, orgID uuid.UUID, q tenancy.PageQuery) ([]tenancy.OrgUser, error) {
+	// The cursor applies to both arms of the union.
+	query, args := r.d.q.orgUsers.first, []any{orgID, orgID, orgID, orgID}
+	if q.After != nil {
+		query = r.d.q.orgUsers.after
+		args = []any{orgID, orgID, orgID, q.After.Key, q.After.ID, orgID, q.After.Key, q.After.ID}
+	}
+	args = append(args, limit(q))
+	return list(ctx, r, query, args, func(s scanner) (tenancy.OrgUser, error) {
+		var ou tenancy.OrgUser
+		u := &ou.User
+		err := s.Scan(&u.ID, &u.Email, &u.Name, &u.EmailVerified, timeDest{&u.CreatedAt}, &ou.OrgAdmin, &ou.Workspaces)
+		return ou, err
+	})
+}
+
+// CountSeats counts the distinct users holding a role in orgID.
+func (r *reader) CountSeats(ctx context.Context, orgID uuid.UUID) (int, error) {
+	n, err := scanInt(r.q.QueryRowContext(ctx, r.d.q.countSeats, orgID, orgID))
+	if err != nil {
+		return 0, r.err(err)
+	}
+	return n, nil
+}
+
+// Workspaces.
+
+func scanWorkspace(s scanner, extra ...any) (tenancy.Workspace, error) {
+	var w tenancy.Workspace
+	err := s.Scan(append([]any{&w.ID, &w.OrgID, &w.Name, &w.CreatedBy, timeDest{&w.CreatedAt}}, extra...)...)
+	return w, err
+}
+
+func scanMembership(s scanner) (tenancy.Membership, error) {
+	var role string
+	w, err := scanWorkspace(s, &role)
+	return tenancy.Membership{Workspace: w, Role: tenancy.Role(role)}, err
+}
+
+// Workspace returns ErrNotFound if no workspace has this ID.
+func (r *reader) Workspace(ctx context.Context, id uuid.UUID) (tenancy.Workspace, error) {
+	return one(r, r.q.QueryRowContext(ctx, r.d.q.workspace, id),
+		func(s scanner) (tenancy.Workspace, error) { return scanWorkspace(s) },
+		func() error { return notFound("workspace %s", id) })
+}
+
+// ListOrgWorkspaces lists the workspaces of orgID with userID's role in
+// each, ordered by (NameKey of the name, ID); only those where userID is
+// a member if onlyMember.
+func (r *reader) ListOrgWorkspaces(ctx context.Context, orgID, userID uuid.UUID, onlyMember bool, q tenancy.PageQuery) ([]tenancy.Membership, error) {
+	p := r.d.q.orgWorkspaces
+	if onlyMember {
+		p = r.d.q.orgMemberWorkspaces
+	}
+	query, args := paged(p, q, []any{userID, orgID}, keyID)
+	return list(ctx, r, query, args, scanMembership)
+}
+
+// Members.
+
+func scanMember(s scanner) (tenancy.Member, error) {
+	var m tenancy.Member
+	var role string
+	err := s.Scan(&m.WorkspaceID, &m.UserID, &m.Email, &role, timeDest{&m.CreatedAt})
+	m.Role = tenancy.Role(role)
+	return m, err
+}
+
+// Member returns ErrNotFound if userID is not a member of wsID.
+func (r *reader) Member(ctx context.Context, wsID, userID uuid.UUID) (tenancy.Member, error) {
+	return one(r, r.q.QueryRowContext(ctx, r.d.q.member, wsID, userID), scanMember,
+		func() error { return notFound("user %s in workspace %s", userID, wsID) })
+}
+
+// CountWorkspaceAdmins counts the members of wsID with RoleAdmin.
+func (r *reader) CountWorkspaceAdmins(ctx context.Context, wsID uuid.UUID) (int, error) {
+	n, err := scanInt(r.q.QueryRowContext(ctx, r.d.q.countWorkspaceAdmins, wsID, string(tenancy.RoleAdmin)))
+	if err != nil {
+		return 0, r.err(err)
+	}
+	return n, nil
+}
+
+// ListMembers lists a workspace's members ordered by (email, user ID).
+func (r *reader) ListMembers(ctx context.Context, wsID uuid.UUID, q tenancy.PageQuery) ([]tenancy.Member, error) {
+	query, args := paged(r.d.q.members, q, []any{wsID}, keyID)
+	return list(ctx, r, query, args, scanMember)
+}
+
+// ListUserMemberships lists every workspace userID is a member of, ordered
+// by (NameKey of the name, workspace ID).
+func (r *reader) ListUserMemberships(ctx context.Context, userID uuid.UUID, q tenancy.PageQuery) ([]tenancy.Membership, error) {
+	query, args := paged(r.d.q.userMemberships, q, []any{userID}, keyID)
+	return list(ctx, r, query, args, scanMembership)
+}
+
+// UserOrgMemberships lists userID's memberships in the workspaces of orgID,
+// ordered by workspace ID.
+func (r *reader) UserOrgMemberships(ctx context.Context, orgID, userID uuid.UUID) ([]tenancy.Member, error) {
+	return list(ctx, r, r.d.q.userOrgMemberships, []any{userID, orgID}, scanMember)
+}
+
+// Invitations.
+
+func scanInvitationRecord(s scanner) (tenancy.InvitationRecord, error) {
+	var rec tenancy.InvitationRecord
+	var role string
+	i := &rec.Invitation
+	err := s.Scan(&i.ID, &i.WorkspaceID, &i.OrgID, &i.Email, &role, &i.InvitedBy,
+		timeDest{&i.CreatedAt}, timeDest{&i.ExpiresAt}, &rec.TokenHash)
+	i.Role = tenancy.Role(role)
+	return rec, err
+}
+
+// Invitation returns ErrNotFound if no invitation has this ID.
+func (r *reader) Invitation(ctx context.Context, id uuid.UUID) (tenancy.InvitationRecord, error) {
+	return one(r, r.q.QueryRowContext(ctx, r.d.q.invitation, id), scanInvitationRecord,
+		func() error { return notFound("invitation %s", id) })
+}
+
+// InvitationByTokenHash returns ErrNotFound if no invitation has this
+// token hash.
+func (r *reader) InvitationByTokenHash(ctx context.Context, hash []byte) (tenancy.InvitationRecord, error) {
+	return one(r, r.q.QueryRowContext(ctx, r.d.q.invitationByHash, hash), scanInvitationRecord,
+		func() error { return notFound("invitation with this token") })
+}
+
+// InvitationByEmail returns the invitation of email to wsID; ErrNotFound
+// if none.
+func (r *reader) InvitationByEmail(ctx context.Context, wsID uuid.UUID, email string) (tenancy.InvitationRecord, error) {
+	return one(r, r.q.QueryRowContext(ctx, r.d.q.invitationByEmail, wsID, email), scanInvitationRecord,
+		func() error { return notFound("invitation of %s to workspace %s", email, wsID) })
+}
+
+// ListInvitations lists a workspace's invitations ordered by (email, ID).
+func (r *reader) ListInvitations(ctx context.Context, wsID uuid.UUID, q tenancy.PageQuery) ([]tenancy.Invitation, error) {
+	query, args := paged(r.d.q.invitations, q, []any{wsID}, keyID)
+	return list(ctx, r, query, args, func(s scanner) (tenancy.Invitation, error) {
+		rec, err := scanInvitationRecord(s)
+		return rec.Invitation, err
+	})
+}
+
+// Audit.
+
+// ListAuditEvents lists an organization's events ordered by (At, ID)
+// descending.
+func (r *reader) ListAuditEvents(ctx context.Context, orgID uuid.UUID, q tenancy.PageQuery) ([]tenancy.AuditEvent, error) {
+	query, args := paged(r.d.q.auditEvents, q, []any{orgID}, func(c *tenancy.Cursor) []any {
+		return []any{r.d.ts(c.At), c.ID}
+	})
+	return list(ctx, r, query, args, func(s scanner) (tenancy.AuditEvent, error) {
+		var e tenancy.AuditEvent
+		err := s.Scan(&e.ID, nullUUIDDest{&e.OrgID}, nullUUIDDest{&e.WorkspaceID}, nullUUIDDest{&e.ActorID},
+			nullUUIDDest{&e.TargetID}, &e.Action, timeDest{&e.At}, detailsDest{&e.Details})
+		return e, err
+	})
+}
+
+// Authorization.
+
+// AccessFacts gathers every fact an authorization decision needs about
+// userID in scope, in one query. It returns ErrNotFound if the workspace
+// or organization does not exist.
+func (r *reader) AccessFacts(ctx context.Context, userID uuid.UUID, scope tenancy.Scope) (tenancy.Facts, error) {
+	// One allocation holds every scan destination.
+	v := &struct {
+		f    tenancy.Facts
+		role string
+		pd   cachedPolicyDest
+	}{}
+	v.pd = cachedPolicyDest{c: r.cache, p: &v.f.Policy}
+	var row *sql.Row
+	if scope.WorkspaceID != uuid.Nil {
+		v.f.WorkspaceID = scope.WorkspaceID
+		row = r.q.QueryRowContext(ctx, r.d.q.factsWorkspace, userID, userID, userID, scope.WorkspaceID)
+	} else {
+		row = r.q.QueryRowContext(ctx, r.d.q.factsOrg, userID, userID, scope.OrgID)
+	}
+	err := row.Scan(&v.f.OrgID, &v.pd, &v.f.OrgAdmin, &v.role, &v.f.OrgMember)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if scope.WorkspaceID != uuid.Nil {
+			return tenancy.Facts{}, notFound("workspace %s", scope.WorkspaceID)
+		}
+		return tenancy.Facts{}, notFound("organization %s", scope.OrgID)
+	case err != nil:
+		return tenancy.Facts{}, r.err(err)
+	}
+	v.f.WorkspaceRole = tenancy.Role(v.role)
+	return v.f, nil
+}

@@ -1,0 +1,305 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	mathrand "math/rand/v2"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/tenancykit/tenancy"
+)
+
+// Store is a tenancy.Store over a database/sql pool. It is safe for
+// concurrent use, and any number of Stores (in one process or many) may
+// share one PostgreSQL database.
+type Store struct {
+	reader
+	db *sql.DB
+	// owned is true when Open created db: Close then closes it.
+	owned bool
+	// pin holds one connection of a shared in-memory SQLite database
+	// open, so that the database outlives idle pool connections.
+	pin *sql.Conn
+	// writers, on SQLite, lets one write transaction of this Store run at
+	// a time: writers queue here instead of polling SQLite's lock.
+	writers chan struct{}
+	// stmts, on SQLite, are the prepared statements (see stmtCache).
+	stmts     *stmtCache
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ tenancy.Store = (*Store)(nil)
+
+// Open opens the database that url names, configures its pool, and
+// migrates it to the latest schema (see Migrate). The forms of url are:
+//
+//	sqlite:///abs/path/tenancy.db   SQLite file at an absolute path
+//	sqlite://rel/path/tenancy.db    SQLite file relative to the working directory
+//	sqlite::memory:                 private in-memory SQLite database, shared by the pool
+//	postgres://user:pw@host:5432/db?sslmode=disable
+//	postgresql://…                  PostgreSQL, any URL pgx accepts
+//
+// A SQLite file is created if missing and opened in WAL mode with
+// foreign keys on, synchronous=NORMAL, a 10 s busy timeout and immediate
+// write transactions. Path characters that URLs reserve may be
+// percent-encoded. It returns an error matching tenancy.ErrInvalidInput
+// for a malformed or unsupported url. Close the Store to close the pool.
+func Open(ctx context.Context, url string) (*Store, error) {
+	tg, err := parseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	var db *sql.DB
+	if tg.pgConfig != nil {
+		db = stdlib.OpenDB(*tg.pgConfig)
+	} else if db, err = sql.Open("sqlite", tg.dsn); err != nil {
+		return nil, fmt.Errorf("sqlstore: open: %w", err)
+	}
+	s := newStore(db, tg.dialect)
+	s.owned = true
+	tg.configure(db)
+	if tg.memory {
+		if s.pin, err = db.Conn(ctx); err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("sqlstore: open: %w", tg.dialect.translate(err))
+		}
+	}
+	if err := Migrate(ctx, db, Dialect{tg.dialect}); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// New returns a Store over a pool the host opened and owns. It does not
+// migrate: run Migrate first (at start-up, or on the host's own schedule),
+// and do not Close the db before the Store is done with it. Close on this
+// Store closes nothing.
+//
+// For SQLite, open the pool with modernc.org/sqlite and these DSN
+// parameters, which Open sets itself:
+//
+//	_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate
+//
+// Without _txlock=immediate, transactions of other processes may fail
+// with SQLITE_BUSY instead of waiting (Update retries them a few times).
+// For PostgreSQL, use github.com/jackc/pgx/v5/stdlib. It returns an error
+// matching tenancy.ErrInvalidInput if db is nil or d is the zero Dialect.
+func New(db *sql.DB, d Dialect) (*Store, error) {
+	switch {
+	case db == nil:
+		return nil, fmt.Errorf("%w: sqlstore: nil *sql.DB", tenancy.ErrInvalidInput)
+	case d.d == nil:
+		return nil, fmt.Errorf("%w: sqlstore: zero Dialect: use sqlstore.SQLite or sqlstore.Postgres", tenancy.ErrInvalidInput)
+	}
+	return newStore(db, d.d), nil
+}
+
+func newStore(db *sql.DB, d *dialect) *Store {
+	s := &Store{db: db, reader: reader{d: d, q: db, cache: &policyCache{}}}
+	if !d.postgres {
+		s.writers = make(chan struct{}, 1)
+		s.stmts = &stmtCache{db: db, all: d.q.all}
+		s.q = poolStmts{db: db, stmts: s.stmts}
+	}
+	return s
+}
+
+// DB returns the Store's pool, for example to tune its limits
+// (SetMaxOpenConns) or to run the host's own queries.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close releases what the Store owns: for a Store from Open, its pool
+// (and with it an in-memory database); for one from New, nothing, since
+// the host owns the pool. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		if s.stmts != nil {
+			s.closeErr = s.stmts.close()
+		}
+		if s.pin != nil {
+			s.closeErr = errors.Join(s.closeErr, s.pin.Close())
+		}
+		if s.owned {
+			s.closeErr = errors.Join(s.closeErr, s.db.Close())
+		}
+	})
+	return s.closeErr
+}
+
+// maxAttempts bounds how many times Update runs a transaction that fails
+// with a transient error (serialization failure, deadlock, busy database).
+const maxAttempts = 5
+
+// Update runs fn in a read-write transaction and commits it if fn returns
+// nil. If fn returns an error, the transaction is rolled back and Update
+// returns the error unchanged. A transaction that fails with a transient
+// database error (PostgreSQL serialization failure or deadlock, SQLite
+// busy) is rolled back and run again, up to 5 times in all with a short
+// jittered backoff, so fn may run more than once.
+//
+// On PostgreSQL the transaction runs at READ COMMITTED; checks that span
+// several rows lock the organization first (LockOrganization). On SQLite
+// it is an immediate transaction: one writer at a time.
+//
+// fn must read through tx, not through the Store: a read through the Store
+// runs on another connection, does not see the transaction's writes, and
+// on an in-memory SQLite database waits for the transaction to end.
+func (s *Store) Update(ctx context.Context, fn func(tx tenancy.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		retry, err := s.attempt(ctx, fn)
+		if err == nil || !retry || attempt == maxAttempts {
+			return err
+		}
+		// Backoff: 2, 4, 8, 16 ms on average, jittered by ±50%.
+		d := time.Duration(1<<attempt) * time.Millisecond
+		d = d/2 + mathrand.N(d)
+		timer := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return err
+		case <-timer.C:
+		}
+	}
+}
+
+// attempt runs fn in one transaction. retry reports whether the failure
+// was transient.
+func (s *Store) attempt(ctx context.Context, fn func(tx tenancy.Tx) error) (retry bool, err error) {
+	if s.stmts != nil {
+		s.stmts.prepareAll(ctx)
+	}
+	if s.writers != nil {
+		select {
+		case s.writers <- struct{}{}:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+		defer func() { <-s.writers }()
+	}
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		err = s.d.translate(err)
+		return retryable(err), err
+	}
+	state := &txState{}
+	t := &tx{reader: reader{d: s.d, q: sqlTx, cache: s.cache, state: state}}
+	if s.stmts != nil {
+		t.q = txStmts{tx: sqlTx, stmts: s.stmts}
+	}
+	// The deferred rollback also runs if fn panics or calls
+	// runtime.Goexit (as a failing test assertion does).
+	finished := false
+	defer func() {
+		if !finished {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	if err := fn(t); err != nil {
+		return state.retry || retryable(err), err
+	}
+	finished = true
+	if err := sqlTx.Commit(); err != nil {
+		err = s.d.translate(err)
+		return state.retry || retryable(err), err
+	}
+	return false, nil
+}
+
+// target is what a URL resolves to.
+type target struct {
+	dialect  *dialect
+	dsn      string          // SQLite
+	pgConfig *pgx.ConnConfig // PostgreSQL
+	memory   bool            // a shared in-memory SQLite database
+}
+
+// sqlitePragmas are the DSN parameters of every SQLite connection (see
+// modernc.org/sqlite): wait up to 10 s for a lock, enforce foreign keys,
+// and take the write lock when a transaction begins.
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+
+// sqliteFilePragmas are added for a file: WAL lets readers run alongside
+// the writer; synchronous=NORMAL is durable in WAL mode but for the last
+// transactions before a power loss.
+const sqliteFilePragmas = "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+
+// parseURL resolves a URL of Open.
+func parseURL(raw string) (target, error) {
+	invalid := func(format string, args ...any) (target, error) {
+		return target{}, fmt.Errorf("%w: sqlstore: %s", tenancy.ErrInvalidInput, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case raw == "sqlite::memory:":
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		// A named in-memory database with a shared cache is one database
+		// for every connection of the pool (mode=memory alone would give
+		// each connection its own). The random name keeps each Open apart.
+		return target{
+			dialect: sqliteDialect,
+			dsn:     "file:tenancy-" + hex.EncodeToString(b[:]) + "?mode=memory&cache=shared&" + sqlitePragmas,
+			memory:  true,
+		}, nil
+	case strings.HasPrefix(raw, "sqlite://"):
+		p := strings.TrimPrefix(raw, "sqlite://")
+		if strings.ContainsAny(p, "?#") {
+			return invalid("SQLite URL %q: query parameters and fragments are not supported", raw)
+		}
+		path, err := url.PathUnescape(p)
+		if err != nil {
+			return invalid("SQLite URL %q: %v", raw, err)
+		}
+		if path == "" || strings.HasSuffix(path, "/") {
+			return invalid("SQLite URL %q names no file: use sqlite:///abs/path.db or sqlite://rel/path.db", raw)
+		}
+		// SQLite reads the file name as a URI and percent-decodes it.
+		return target{
+			dialect: sqliteDialect,
+			dsn:     "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqlitePragmas + sqliteFilePragmas,
+		}, nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		cfg, err := pgx.ParseConfig(raw)
+		if err != nil {
+			// pgx redacts the password from its parse errors.
+			return invalid("PostgreSQL URL: %v", err)
+		}
+		return target{dialect: postgresDialect, pgConfig: cfg}, nil
+	}
+	scheme, _, ok := strings.Cut(raw, ":")
+	if !ok {
+		scheme = ""
+	}
+	return invalid("unsupported database URL (scheme %q): want sqlite:///abs/path.db, sqlite://rel/path.db, sqlite::memory:, postgres:// or postgresql://", scheme)
+}
+
+// configure sizes the pool of a database that Open opened. SQLite runs
+// readers in parallel (WAL) and one writer; its connections are cheap to
+// keep, costly to reopen (each runs its pragmas), so idle ones stay.
+// PostgreSQL gets a bounded pool; hosts may change it through DB.
+func (tg target) configure(db *sql.DB) {
+	n := max(4, runtime.GOMAXPROCS(0))
+	if tg.pgConfig != nil {
+		n = max(16, 4*runtime.GOMAXPROCS(0))
+		db.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	if tg.memory {
+		n++ // the pinned connection
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+}

@@ -1,0 +1,311 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tenancykit/tenancy"
+)
+
+// tx is a tenancy.Tx on a *sql.Tx.
+//
+// Inserts that may meet a duplicate use ON CONFLICT DO NOTHING and read
+// "no row inserted" as the conflict, then find out which sentinel applies
+// with a lookup. A unique violation would abort a PostgreSQL transaction;
+// this way a sentinel error leaves the transaction usable, as on SQLite.
+// Inserts that reference other rows take them from a SELECT, so a missing
+// row is also "no row inserted" rather than a foreign key violation. The
+// database's constraints remain the backstop, translated by the dialect.
+type tx struct{ reader }
+
+var _ tenancy.Tx = (*tx)(nil)
+
+// exec runs a write and returns the number of rows it affected.
+func (t *tx) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := t.q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, t.err(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, t.err(err)
+	}
+	return n, nil
+}
+
+// exists runs a SELECT EXISTS query.
+func (t *tx) exists(ctx context.Context, query string, args ...any) (bool, error) {
+	b, err := scanBool(t.q.QueryRowContext(ctx, query, args...))
+	if err != nil {
+		return false, t.err(err)
+	}
+	return b, nil
+}
+
+// LockOrganization locks the organization's row until the transaction
+// ends (SELECT … FOR NO KEY UPDATE on PostgreSQL, which conflicts with
+// itself and with updates of the row but not with the key-share locks
+// that inserts referencing the organization take; on SQLite the immediate
+// transaction already excludes every other writer). It returns ErrNotFound
+// if the organization does not exist.
+func (t *tx) LockOrganization(ctx context.Context, orgID uuid.UUID) error {
+	var one int
+	err := t.q.QueryRowContext(ctx, t.d.q.lockOrg, orgID).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return notFound("organization %s", orgID)
+	case err != nil:
+		return t.err(err)
+	}
+	return nil
+}
+
+// CreateUser returns ErrAlreadyExists if the ID or email is taken.
+func (t *tx) CreateUser(ctx context.Context, u tenancy.User) error {
+	n, err := t.exec(ctx, t.d.q.createUser, u.ID, u.Email, u.Name, u.EmailVerified, t.d.ts(u.CreatedAt))
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return alreadyExists("user %s or email %s", u.ID, u.Email)
+	}
+	return nil
+}
+
+// UpdateUser replaces the user's Name and EmailVerified; ErrNotFound if
+// absent.
+func (t *tx) UpdateUser(ctx context.Context, u tenancy.User) error {
+	n, err := t.exec(ctx, t.d.q.updateUser, u.Name, u.EmailVerified, u.ID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound("user %s", u.ID)
+	}
+	return nil
+}
+
+// CreateOrganization returns ErrDomainTaken if o.Domain is not empty and
+// another organization claims it, ErrAlreadyExists if the ID is taken.
+//
+// Racing claims of one domain are settled by the partial unique index on
+// the domain: on PostgreSQL the second insert waits for the first
+// transaction and, once it commits, inserts nothing; the lookup that
+// follows then sees the winner.
+func (t *tx) CreateOrganization(ctx context.Context, o tenancy.Organization) error {
+	policy, err := encodePolicy(o.Policy)
+	if err != nil {
+		return err
+	}
+	n, err := t.exec(ctx, t.d.q.createOrg, o.ID, o.Name, o.Domain, o.Billing.Email, o.Billing.CustomerRef,
+		policy, t.d.ts(o.CreatedAt))
+	if err != nil || n == 1 {
+		return err
+	}
+	if o.Domain != "" {
+		var owner uuid.UUID
+		err := t.q.QueryRowContext(ctx, t.d.q.orgIDByDomain, o.Domain).Scan(&owner)
+		switch {
+		case err == nil && owner != o.ID:
+			return fmt.Errorf("%w: %s", tenancy.ErrDomainTaken, o.Domain)
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return t.err(err)
+		}
+	}
+	return alreadyExists("organization %s", o.ID)
+}
+
+// UpdateOrganization replaces Name, Billing and Policy; ErrNotFound if
+// absent.
+func (t *tx) UpdateOrganization(ctx context.Context, o tenancy.Organization) error {
+	policy, err := encodePolicy(o.Policy)
+	if err != nil {
+		return err
+	}
+	n, err := t.exec(ctx, t.d.q.updateOrg, o.Name, o.Billing.Email, o.Billing.CustomerRef, policy, o.ID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound("organization %s", o.ID)
+	}
+	return nil
+}
+
+// AddOrgAdmin returns ErrAlreadyExists if the user is already an
+// Organization Admin, ErrNotFound if the user or organization is absent.
+func (t *tx) AddOrgAdmin(ctx context.Context, orgID, userID uuid.UUID, at time.Time) error {
+	n, err := t.exec(ctx, t.d.q.addOrgAdmin, t.d.ts(at), orgID, userID)
+	if err != nil || n == 1 {
+		return err
+	}
+	admin, err := t.exists(ctx, t.d.q.isOrgAdmin, orgID, userID)
+	switch {
+	case err != nil:
+		return err
+	case admin:
+		return alreadyExists("user %s is an admin of organization %s", userID, orgID)
+	}
+	return notFound("organization %s or user %s", orgID, userID)
+}
+
+// RemoveOrgAdmin returns ErrNotFound if the user is not an Organization
+// Admin of orgID.
+func (t *tx) RemoveOrgAdmin(ctx context.Context, orgID, userID uuid.UUID) error {
+	n, err := t.exec(ctx, t.d.q.removeOrgAdmin, orgID, userID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound("user %s is not an admin of organization %s", userID, orgID)
+	}
+	return nil
+}
+
+// CreateWorkspace returns ErrAlreadyExists if the organization already has
+// a workspace with the same NameKey (or the ID is taken), ErrNotFound if
+// the organization is absent.
+func (t *tx) CreateWorkspace(ctx context.Context, w tenancy.Workspace) error {
+	n, err := t.exec(ctx, t.d.q.createWorkspace, w.ID, w.Name, tenancy.NameKey(w.Name), w.CreatedBy,
+		t.d.ts(w.CreatedAt), w.OrgID)
+	if err != nil || n == 1 {
+		return err
+	}
+	found, err := t.exists(ctx, t.d.q.orgExists, w.OrgID)
+	switch {
+	case err != nil:
+		return err
+	case !found:
+		return notFound("organization %s", w.OrgID)
+	}
+	return alreadyExists("workspace %q in organization %s", w.Name, w.OrgID)
+}
+
+// UpdateWorkspace replaces the name; ErrNotFound if absent,
+// ErrAlreadyExists if the name is taken in the organization.
+func (t *tx) UpdateWorkspace(ctx context.Context, w tenancy.Workspace) error {
+	key := tenancy.NameKey(w.Name)
+	n, err := t.exec(ctx, t.d.q.updateWorkspace, w.Name, key, w.ID, key)
+	if err != nil || n == 1 {
+		return err
+	}
+	found, err := t.exists(ctx, t.d.q.workspaceExists, w.ID)
+	switch {
+	case err != nil:
+		return err
+	case !found:
+		return notFound("workspace %s", w.ID)
+	}
+	return alreadyExists("workspace %q in its organization", w.Name)
+}
+
+// DeleteWorkspace deletes the workspace with its memberships and
+// invitations; ErrNotFound if absent. The schema cascades too; the
+// explicit deletes keep a pool opened without foreign keys correct.
+func (t *tx) DeleteWorkspace(ctx context.Context, id uuid.UUID) error {
+	if _, err := t.exec(ctx, t.d.q.deleteWorkspaceMembers, id); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, t.d.q.deleteWorkspaceInvitations, id); err != nil {
+		return err
+	}
+	n, err := t.exec(ctx, t.d.q.deleteWorkspace, id)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound("workspace %s", id)
+	}
+	return nil
+}
+
+// AddMember returns ErrAlreadyExists if the user is already a member,
+// ErrNotFound if the workspace or user is absent. m.Email is ignored: the
+// user's email is stored.
+func (t *tx) AddMember(ctx context.Context, m tenancy.Member) error {
+	n, err := t.exec(ctx, t.d.q.addMember, string(m.Role), t.d.ts(m.CreatedAt), m.WorkspaceID, m.UserID)
+	if err != nil || n == 1 {
+		return err
+	}
+	_, err = t.Member(ctx, m.WorkspaceID, m.UserID)
+	switch {
+	case err == nil:
+		return alreadyExists("user %s in workspace %s", m.UserID, m.WorkspaceID)
+	case !errors.Is(err, tenancy.ErrNotFound):
+		return err
+	}
+	return notFound("workspace %s or user %s", m.WorkspaceID, m.UserID)
+}
+
+// SetMemberRole returns ErrNotFound if the user is not a member.
+func (t *tx) SetMemberRole(ctx context.Context, wsID, userID uuid.UUID, r tenancy.Role) error {
+	n, err := t.exec(ctx, t.d.q.setMemberRole, string(r), wsID, userID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound("user %s in workspace %s", userID, wsID)
+	}
+	return nil
+}
+
+// RemoveMember returns ErrNotFound if the user is not a member.
+func (t *tx) RemoveMember(ctx context.Context, wsID, userID uuid.UUID) error {
+	n, err := t.exec(ctx, t.d.q.removeMember, wsID, userID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound("user %s in workspace %s", userID, wsID)
+	}
+	return nil
+}
+
+// CreateInvitation returns ErrAlreadyExists if the workspace already has an
+// invitation for the email, or the ID or token hash is taken; ErrNotFound
+// if the workspace is absent.
+func (t *tx) CreateInvitation(ctx context.Context, r tenancy.InvitationRecord) error {
+	i := r.Invitation
+	n, err := t.exec(ctx, t.d.q.createInvitation, i.ID, i.OrgID, i.Email, string(i.Role), i.InvitedBy,
+		t.d.ts(i.CreatedAt), t.d.ts(i.ExpiresAt), r.TokenHash, i.WorkspaceID)
+	if err != nil || n == 1 {
+		return err
+	}
+	found, err := t.exists(ctx, t.d.q.workspaceExists, i.WorkspaceID)
+	switch {
+	case err != nil:
+		return err
+	case !found:
+		return notFound("workspace %s", i.WorkspaceID)
+	}
+	return alreadyExists("invitation of %s to workspace %s", i.Email, i.WorkspaceID)
+}
+
+// DeleteInvitation returns ErrNotFound if absent.
+func (t *tx) DeleteInvitation(ctx context.Context, id uuid.UUID) error {
+	n, err := t.exec(ctx, t.d.q.deleteInvitation, id)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound("invitation %s", id)
+	}
+	return nil
+}
+
+// AppendAudit records an event. IDs of value uuid.Nil are stored as NULL,
+// and a nil Details map as NULL, so both read back as they were written.
+func (t *tx) AppendAudit(ctx context.Context, e tenancy.AuditEvent) error {
+	details, err := encodeDetails(e.Details)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, t.d.q.appendAudit, e.ID, nullUUID(e.OrgID), nullUUID(e.WorkspaceID), nullUUID(e.ActorID),
+		nullUUID(e.TargetID), e.Action, t.d.ts(e.At), details)
+	return err
+}
