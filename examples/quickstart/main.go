@@ -4,7 +4,14 @@
 // is sent and accepted, member and admin permissions are compared, a
 // security policy is switched on, and the audit log is printed.
 //
+// By default it keeps its data in a SQLite file in a new temporary
+// directory (the path is printed); -db runs the same story on any store
+// URL sqlstore accepts, PostgreSQL included:
+//
 //	go run ./examples/quickstart
+//	go run ./examples/quickstart -db 'postgres://user@localhost:5432/app?sslmode=disable'
+//
+// The story signs up fixed addresses, so run it on an empty database.
 package main
 
 import (
@@ -13,19 +20,48 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/tenancykit/tenancy"
-	"github.com/tenancykit/tenancy/memstore"
+	"github.com/tenancykit/tenancy/sqlstore"
 )
 
 func main() {
+	dbURL := flag.String("db", "", "store URL (sqlite:///path.db, sqlite::memory:, postgres://…); default: a SQLite file in a new temporary directory")
 	flag.Parse()
-	if err := run(context.Background(), os.Stdout, memstore.New()); err != nil {
+	if err := start(context.Background(), os.Stdout, *dbURL); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
+}
+
+// start opens the store that dbURL names and tells the story over it.
+func start(ctx context.Context, w io.Writer, dbURL string) error {
+	if dbURL == "" {
+		dir, err := os.MkdirTemp("", "tenancy-quickstart-")
+		if err != nil {
+			return err
+		}
+		dbURL = "sqlite://" + filepath.Join(dir, "tenancy.db")
+	}
+	store, err := sqlstore.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	fmt.Fprintf(w, "store: %s\n\n", redact(dbURL))
+	return run(ctx, w, store)
+}
+
+// redact hides a password in a database URL before it is printed.
+func redact(dbURL string) string {
+	if u, err := url.Parse(dbURL); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return dbURL
 }
 
 // run tells the story over store, writing the transcript to w.

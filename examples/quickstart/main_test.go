@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,6 +14,24 @@ import (
 func TestQuickstartTellsTheWholeStory(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(t.Context(), &out, memstore.New()))
+	assertStory(t, out.String())
+}
+
+func TestQuickstartOnSQLite(t *testing.T) {
+	var out bytes.Buffer
+	url := "sqlite://" + filepath.Join(t.TempDir(), "quickstart.db")
+	require.NoError(t, start(t.Context(), &out, url))
+	assert.Contains(t, out.String(), "store: "+url)
+	assertStory(t, out.String())
+}
+
+func TestRedactHidesPasswords(t *testing.T) {
+	assert.Equal(t, "postgres://ann:xxxxx@db:5432/app", redact("postgres://ann:secret@db:5432/app"))
+	assert.Equal(t, "sqlite::memory:", redact("sqlite::memory:"))
+}
+
+func assertStory(t *testing.T, out string) {
+	t.Helper()
 	for _, want := range []string{
 		`created organization "acme.com" for domain acme.com`,
 		"bob@acme.com: new organization? false",
@@ -26,6 +45,6 @@ func TestQuickstartTellsTheWholeStory(t *testing.T) {
 		"3 seats",
 		"user.signed_up",
 	} {
-		assert.Contains(t, out.String(), want)
+		assert.Contains(t, out, want)
 	}
 }
