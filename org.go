@@ -236,7 +236,9 @@ func (s *Service) checkWorkspaceAdminRemovable(ctx context.Context, tx Tx, m Mem
 
 // RemoveFromOrganization removes every role a user holds in an
 // organization, atomically: Organization Admin and all its workspace
-// memberships (ActionManageOrgUsers). It returns ErrNotFound if the user
+// memberships (ActionManageOrgUsers). It also revokes the invitations
+// pending for the user's address in the organization's workspaces, which
+// would otherwise let it back in. It returns ErrNotFound if the user
 // holds no role there and ErrLastAdmin, changing nothing, if the user is
 // the last admin of the organization or of any of its workspaces.
 func (s *Service) RemoveFromOrganization(ctx context.Context, a Actor, orgID, userID uuid.UUID) error {
@@ -271,10 +273,50 @@ func (s *Service) RemoveFromOrganization(ctx context.Context, a Actor, orgID, us
 				return err
 			}
 		}
+		revoked, err := revokeUserInvitations(ctx, tx, orgID, userID)
+		if err != nil {
+			return err
+		}
 		return rec.record(ctx, tx, AuditEvent{OrgID: orgID, ActorID: a.UserID, TargetID: userID,
 			Action: EventUserRemovedFromOrg, Details: map[string]string{
-				"org_admin": strconv.FormatBool(admin), "workspaces": strconv.Itoa(len(ms))}})
+				"org_admin": strconv.FormatBool(admin), "workspaces": strconv.Itoa(len(ms)),
+				"invitations_revoked": strconv.Itoa(revoked)}})
 	})
+}
+
+// revokeUserInvitations deletes the invitations pending for userID's
+// address in the workspaces of orgID and returns how many there were.
+func revokeUserInvitations(ctx context.Context, tx Tx, orgID, userID uuid.UUID) (int, error) {
+	u, err := tx.User(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	q := PageQuery{Limit: MaxPageSize}
+	for {
+		wss, err := tx.ListOrgWorkspaces(ctx, orgID, userID, false, q)
+		if err != nil {
+			return n, err
+		}
+		for _, m := range wss {
+			inv, err := tx.InvitationByEmail(ctx, m.Workspace.ID, u.Email)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err == nil {
+				err = tx.DeleteInvitation(ctx, inv.ID)
+			}
+			if err != nil {
+				return n, err
+			}
+			n++
+		}
+		if len(wss) < q.Limit {
+			return n, nil
+		}
+		c := workspaceCursor(wss[len(wss)-1].Workspace)
+		q.After = &c
+	}
 }
 
 // OrganizationUsers lists the users holding any role in the organization,

@@ -347,8 +347,15 @@ func TestRemoveFromOrganization(t *testing.T) {
 	seats, err := f.svc.Seats(f.ctx, ann, org.ID)
 	require.NoError(t, err)
 	require.Equal(t, 2, seats)
+	_, pending, err := f.svc.Invite(f.ctx, ann, ws3.ID, "bob@gmail.com", tenancy.RoleMember)
+	require.NoError(t, err)
+	otherWs2 := f.workspace(f.actor(mustAdmin(t, f, otherOrg.ID)), otherOrg.ID, "Elsewhere too")
+	_, elsewhere, err := f.svc.Invite(f.ctx, f.actor(mustAdmin(t, f, otherOrg.ID)), otherWs2.ID, "bob@gmail.com", tenancy.RoleAdmin)
+	require.NoError(t, err)
 
 	require.NoError(t, f.svc.RemoveFromOrganization(f.ctx, ann, org.ID, bob.UserID))
+	_, err = f.svc.AcceptInvitation(f.ctx, bob, pending)
+	require.ErrorIs(t, err, tenancy.ErrInvitation, "a pending invitation must not let a removed user back in")
 	e := f.lastEvents(1)[0]
 	assert.Equal(t, tenancy.EventUserRemovedFromOrg, e.Action)
 	assert.Equal(t, org.ID, e.OrgID)
@@ -356,10 +363,13 @@ func TestRemoveFromOrganization(t *testing.T) {
 	assert.Equal(t, bob.UserID, e.TargetID)
 	assert.Equal(t, "true", e.Details["org_admin"])
 	assert.Equal(t, "2", e.Details["workspaces"])
+	assert.Equal(t, "1", e.Details["invitations_revoked"])
 	for _, ws := range []uuid.UUID{ws1.ID, ws2.ID} {
 		assert.Equal(t, tenancy.Role(""), f.roleIn(ws, bob.UserID))
 	}
 	assert.Equal(t, tenancy.RoleMember, f.roleIn(otherWs.ID, bob.UserID), "other organizations are untouched")
+	_, err = f.svc.AcceptInvitation(f.ctx, bob, elsewhere)
+	require.NoError(t, err, "the other organization's invitation still stands")
 	_, err = f.svc.Organization(f.ctx, bob, org.ID)
 	requireHidden(t, err)
 	seats, err = f.svc.Seats(f.ctx, ann, org.ID)
