@@ -350,3 +350,31 @@ func fullScans(d *dialect, plan []string) []string {
 	}
 	return bad
 }
+
+// TestServiceCheckIsOneQuery checks the same through the Service: Check and
+// Authorize cost one SQL round trip, allowed or denied.
+func TestServiceCheckIsOneQuery(t *testing.T) {
+	t.Parallel()
+	for _, b := range countingBackends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			s, c := b.open(t)
+			w := seed(t, s)
+			svc := tenancy.New(s)
+			bob := tenancy.Actor{UserID: w.bob.ID}
+			for _, act := range []tenancy.Action{tenancy.ActionCreateSegment, tenancy.ActionCreateSource} {
+				before := c.n.Load()
+				d, err := svc.Check(ctx, bob, act, tenancy.InWorkspace(w.ws.ID))
+				require.NoError(t, err)
+				require.Equal(t, int64(1), c.n.Load()-before, "Check %s: statements run", act)
+				require.Equal(t, act == tenancy.ActionCreateSegment, d.Allowed)
+
+				before = c.n.Load()
+				err = svc.Authorize(ctx, bob, act, tenancy.InWorkspace(w.ws.ID))
+				require.Equal(t, int64(1), c.n.Load()-before, "Authorize %s: statements run", act)
+				require.Equal(t, act == tenancy.ActionCreateSegment, err == nil)
+			}
+		})
+	}
+}
