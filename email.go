@@ -389,9 +389,15 @@ func (e Email) InDomain(domain string) bool {
 	if domain == "" || e.domain == "" {
 		return false
 	}
-	if e.domain == domain {
+	return inDomain(e.domain, domain)
+}
+
+// inDomain reports whether the normalized domain d equals parent or is a
+// subdomain of it.
+func inDomain(d, parent string) bool {
+	if d == parent {
 		return true
 	}
-	n := len(e.domain) - len(domain)
-	return n > 1 && e.domain[n-1] == '.' && e.domain[n:] == domain
+	n := len(d) - len(parent)
+	return n > 1 && d[n-1] == '.' && d[n:] == parent
 }

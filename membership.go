@@ -132,15 +132,9 @@ func (s *Service) RemoveMember(ctx context.Context, a Actor, wsID, userID uuid.U
 			if _, err := s.lockScope(ctx, tx, InWorkspace(wsID)); err != nil {
 				return err
 			}
-			lf, err := tx.AccessFacts(ctx, a.UserID, InWorkspace(wsID))
-			switch {
-			case errors.Is(err, ErrNotFound), err == nil && !lf.HasRole():
-				return notFound(InWorkspace(wsID))
-			case err != nil:
+			lf, err := s.authorizeAnyRole(ctx, tx, a, actionLeaveWorkspace, InWorkspace(wsID))
+			if err != nil {
 				return err
-			}
-			if reason := sessionFailure(&lf.Policy, a, s.clock()); reason != "" {
-				return &DeniedError{Decision: Decision{Action: actionLeaveWorkspace, Role: lf.WorkspaceRole, Reason: reason}}
 			}
 			orgID = lf.OrgID
 		} else {

@@ -12,18 +12,20 @@ import (
 // role in it allows it.
 const actionViewOrganization Action = "organization:view"
 
-// authorizeAnyRole allows any actor holding a role in the organization
-// whose session satisfies its security policy.
-func (s *Service) authorizeAnyRole(ctx context.Context, r Reader, a Actor, orgID uuid.UUID) (Facts, error) {
-	f, err := r.AccessFacts(ctx, a.UserID, InOrganization(orgID))
+// authorizeAnyRole allows, for act, any actor holding a role in the
+// scope's organization whose session satisfies its security policy; the
+// denial names act. It returns ErrNotFound if the scope does not exist or
+// the actor holds no role there.
+func (s *Service) authorizeAnyRole(ctx context.Context, r Reader, a Actor, act Action, sc Scope) (Facts, error) {
+	f, err := r.AccessFacts(ctx, a.UserID, sc)
 	switch {
 	case errors.Is(err, ErrNotFound), err == nil && !f.HasRole():
-		return Facts{}, notFound(InOrganization(orgID))
+		return Facts{}, notFound(sc)
 	case err != nil:
 		return Facts{}, s.readFailed(ctx, err)
 	}
 	if reason := sessionFailure(&f.Policy, a, s.clock()); reason != "" {
-		return f, &DeniedError{Decision: Decision{Action: actionViewOrganization, Reason: reason}}
+		return f, &DeniedError{Decision: Decision{Action: act, Role: f.WorkspaceRole, Reason: reason}}
 	}
 	return f, nil
 }
@@ -33,7 +35,7 @@ func (s *Service) authorizeAnyRole(ctx context.Context, r Reader, a Actor, orgID
 // holds no role in it, ErrForbidden if the actor's session fails its
 // security policy.
 func (s *Service) Organization(ctx context.Context, a Actor, id uuid.UUID) (Organization, error) {
-	if _, err := s.authorizeAnyRole(ctx, s.store, a, id); err != nil {
+	if _, err := s.authorizeAnyRole(ctx, s.store, a, actionViewOrganization, InOrganization(id)); err != nil {
 		return Organization{}, err
 	}
 	o, err := s.store.Organization(ctx, id)

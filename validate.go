@@ -160,7 +160,7 @@ func emailAllowed(sp *SecurityPolicy, act Action, email string) error {
 	}
 	_, domain, _ := strings.Cut(email, "@")
 	for _, d := range sp.AllowedEmailDomains {
-		if domain == d || strings.HasSuffix(domain, "."+d) {
+		if inDomain(domain, d) {
 			return nil
 		}
 	}

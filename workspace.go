@@ -131,7 +131,7 @@ func (s *Service) OrganizationWorkspaces(ctx context.Context, a Actor, orgID uui
 	if err != nil {
 		return List[Workspace]{}, err
 	}
-	f, err := s.authorizeAnyRole(ctx, s.store, a, orgID)
+	f, err := s.authorizeAnyRole(ctx, s.store, a, actionViewOrganization, InOrganization(orgID))
 	if err != nil {
 		return List[Workspace]{}, err
 	}
