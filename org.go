@@ -223,10 +223,11 @@ func (s *Service) checkOrgAdminRemovable(ctx context.Context, tx Tx, orgID, user
 // checkWorkspaceAdminRemovable returns ErrLastAdmin if m is the last Admin
 // of its workspace. The caller holds the organization's lock.
 func (s *Service) checkWorkspaceAdminRemovable(ctx context.Context, tx Tx, m Member) error {
-	if m.Role != RoleAdmin {
+	admin := s.policy.AdminRole()
+	if m.Role != admin {
 		return nil
 	}
-	n, err := tx.CountWorkspaceAdmins(ctx, m.WorkspaceID)
+	n, err := tx.CountMembersWithRole(ctx, m.WorkspaceID, admin)
 	if err != nil {
 		return err
 	}

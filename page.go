@@ -64,7 +64,7 @@ func (p Page) query(kind cursorKind) (PageQuery, error) {
 		}
 		q.After = &c
 	}
-	return q, nil
+	return q, q.Validate()
 }
 
 // paginate cuts items (fetched with limit+1) to a page and builds Next from
@@ -98,7 +98,7 @@ func encodeCursor(kind cursorKind, c Cursor) string {
 
 func decodeCursor(kind cursorKind, s string) (Cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) < cursorHeader || cursorKind(b[0]) != kind || len(s) > 2048 {
+	if err != nil || len(b) < cursorHeader || cursorKind(b[0]) != kind || len(s) > base64.RawURLEncoding.EncodedLen(cursorHeader+MaxCursorKeyLength) {
 		return Cursor{}, invalid("malformed page cursor")
 	}
 	var c Cursor

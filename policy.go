@@ -238,6 +238,11 @@ func (p *Policy) Allows(r Role, act Action) bool {
 	return ok && pr.bits.has(i)
 }
 
+// AdminRole returns the workspace role that administers a workspace: the
+// one a workspace's creator receives, and the one a workspace must never
+// run out of (ErrLastAdmin). It is RoleAdmin, which every Policy defines.
+func (p *Policy) AdminRole() Role { return RoleAdmin }
+
 // WorkspaceRoles returns the policy's workspace roles, sorted.
 func (p *Policy) WorkspaceRoles() []Role { return slices.Clone(p.wsRoles) }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -46,8 +47,15 @@ type Tx interface {
 	// ErrNotFound if the organization does not exist.
 	LockOrganization(ctx context.Context, orgID uuid.UUID) error
 
-	// AppendAudit records an event. Events are never updated or deleted.
+	// AppendAudit records an event. Events are never deleted, and updated
+	// only by ScrubAuditEmail.
 	AppendAudit(ctx context.Context, e AuditEvent) error
+
+	// ScrubAuditEmail erases an address from the audit log (for a deleted
+	// user): in every event, each Details entry whose value is email is
+	// removed; IDs and the rest of the event stay. It returns the number
+	// of events changed.
+	ScrubAuditEmail(ctx context.Context, email string) (int, error)
 }
 
 // Reader holds the queries shared by a Store and a Tx.
@@ -78,15 +86,39 @@ type UserReader interface {
 	User(ctx context.Context, id uuid.UUID) (User, error)
 	// UserByEmail looks up the normalized address; ErrNotFound if absent.
 	UserByEmail(ctx context.Context, email string) (User, error)
+	// UserByExternalID looks up the identity provider's subject (a
+	// non-empty User.ExternalID); ErrNotFound if absent.
+	UserByExternalID(ctx context.Context, externalID string) (User, error)
+	// UserOrganizations lists the organizations where userID holds any
+	// role (Organization Admin, or member of at least one of its
+	// workspaces), each with whether the user is an Organization Admin and
+	// how many of its workspaces the user is a member of, ordered by
+	// (organization name, ID). It returns an empty list for an unknown
+	// user.
+	UserOrganizations(ctx context.Context, userID uuid.UUID) ([]OrgMembership, error)
 }
 
 // UserWriter writes users.
 type UserWriter interface {
-	// CreateUser returns ErrAlreadyExists if the ID or email is taken.
+	// CreateUser returns ErrAlreadyExists if the ID, the email or a
+	// non-empty ExternalID is taken.
 	CreateUser(ctx context.Context, u User) error
-	// UpdateUser replaces the user's Name and EmailVerified; ErrNotFound if
-	// absent.
+	// UpdateUser replaces the user's Email, Name, EmailVerified and
+	// ExternalID; CreatedAt is kept. It returns ErrNotFound if absent and
+	// ErrAlreadyExists if another user has the email or the non-empty
+	// ExternalID. Copies of the email a store keeps beside the user's roles
+	// (to list members or organization users by email) follow the change.
 	UpdateUser(ctx context.Context, u User) error
+	// VerifyUserEmail marks the user's address verified if it is still
+	// email and not yet verified, and reports whether this call changed
+	// it. Of concurrent calls for one user, exactly one reports true. It
+	// returns ErrNotFound if the user is absent.
+	VerifyUserEmail(ctx context.Context, userID uuid.UUID, email string) (bool, error)
+	// DeleteUser deletes the user with every workspace membership and
+	// Organization Admin role it holds. Invitations (to its address or
+	// issued by it) and audit events are left alone: the Service deals with
+	// them. It returns ErrNotFound if absent.
+	DeleteUser(ctx context.Context, id uuid.UUID) error
 }
 
 // OrganizationReader reads organizations and their admins.
@@ -117,9 +149,14 @@ type OrganizationWriter interface {
 	// and another organization claims it, ErrAlreadyExists if the ID is
 	// taken.
 	CreateOrganization(ctx context.Context, o Organization) error
-	// UpdateOrganization replaces Name, Billing and Policy; ErrNotFound if
-	// absent.
+	// UpdateOrganization replaces Name, Domain, Billing and Policy;
+	// ErrNotFound if absent, ErrDomainTaken if o.Domain is not empty and
+	// another organization claims it.
 	UpdateOrganization(ctx context.Context, o Organization) error
+	// DeleteOrganization deletes the organization with its workspaces,
+	// their memberships and invitations, and its Organization Admins. Its
+	// audit events are kept. It returns ErrNotFound if absent.
+	DeleteOrganization(ctx context.Context, id uuid.UUID) error
 	// AddOrgAdmin returns ErrAlreadyExists if the user is already an
 	// Organization Admin, ErrNotFound if the user or organization is absent.
 	AddOrgAdmin(ctx context.Context, orgID, userID uuid.UUID, at time.Time) error
@@ -158,8 +195,10 @@ type WorkspaceWriter interface {
 type MemberReader interface {
 	// Member returns ErrNotFound if userID is not a member of wsID.
 	Member(ctx context.Context, wsID, userID uuid.UUID) (Member, error)
-	// CountWorkspaceAdmins counts the members of wsID with RoleAdmin.
-	CountWorkspaceAdmins(ctx context.Context, wsID uuid.UUID) (int, error)
+	// CountMembersWithRole counts the members of wsID holding role r. The
+	// Service uses it for the last-admin rule, with the role its Policy
+	// names as the workspace's administrator (Policy.AdminRole).
+	CountMembersWithRole(ctx context.Context, wsID uuid.UUID, r Role) (int, error)
 	// ListMembers lists a workspace's members ordered by (email, user ID);
 	// q.After holds the Key (email) and ID (user ID) of the previous page's
 	// last.
@@ -203,6 +242,13 @@ type InvitationReader interface {
 	// ListInvitations lists a workspace's invitations ordered by (email,
 	// ID); q.After holds the Key (email) and ID of the previous page's last.
 	ListInvitations(ctx context.Context, wsID uuid.UUID, q PageQuery) ([]Invitation, error)
+	// ListInvitationsTo lists the invitations to email (normalized) in
+	// every workspace, expired ones included, ordered by (CreatedAt, ID).
+	ListInvitationsTo(ctx context.Context, email string) ([]Invitation, error)
+	// ListInvitationsBy lists the invitations issued by inviterID, in the
+	// workspaces of orgID or, when orgID is uuid.Nil, in every
+	// organization, ordered by (CreatedAt, ID).
+	ListInvitationsBy(ctx context.Context, orgID, inviterID uuid.UUID) ([]Invitation, error)
 }
 
 // InvitationWriter writes invitations.
@@ -240,9 +286,6 @@ type Facts struct {
 // HasRole reports whether the user holds any role in the organization.
 func (f Facts) HasRole() bool { return f.OrgAdmin || f.OrgMember || f.WorkspaceRole != "" }
 
-// NameKey is the form in which workspace names are compared for
-// uniqueness within an organization and sorted in lists. Stores index it.
-func NameKey(name string) string { return strings.ToLower(name) }
 
 // PageQuery asks a Store for one page of a keyset-paginated list: at most
 // Limit items strictly after After in the list's order.
@@ -258,3 +301,26 @@ type Cursor struct {
 	At  time.Time
 	ID  uuid.UUID
 }
+
+// Validate returns an error matching ErrInvalidInput unless q is a page
+// query a Store can run: a positive Limit and, when set, a cursor whose
+// Key is valid UTF-8 without NUL bytes and at most MaxCursorKeyLength
+// bytes. The Service validates every query it builds; Stores call it too,
+// so that a forged cursor never reaches a database.
+func (q PageQuery) Validate() error {
+	switch {
+	case q.Limit <= 0:
+		return invalid("page limit %d is not positive", q.Limit)
+	case q.After == nil:
+		return nil
+	case len(q.After.Key) > MaxCursorKeyLength:
+		return invalid("malformed page cursor")
+	case !utf8.ValidString(q.After.Key), strings.IndexByte(q.After.Key, 0) >= 0:
+		return invalid("malformed page cursor")
+	}
+	return nil
+}
+
+// MaxCursorKeyLength bounds the Key of a Cursor, in bytes: the longest
+// sort key any list uses (a normalized email address or a name key).
+const MaxCursorKeyLength = 1024

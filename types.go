@@ -15,6 +15,9 @@ type User struct {
 	Email, Name   string
 	EmailVerified bool
 	CreatedAt     time.Time
+	// ExternalID is the identity provider's subject for the user (such as
+	// "auth0|123"), unique when set; "" if the host gave none.
+	ExternalID string
 }
 
 // Organization is a company, group or institution. It owns workspaces,
@@ -64,14 +67,19 @@ func (p SecurityPolicy) Clone() SecurityPolicy {
 	p.AllowedIPs = slices.Clone(p.AllowedIPs)
 	p.AllowedEmailDomains = slices.Clone(p.AllowedEmailDomains)
 	p.AutoJoin.Workspaces = slices.Clone(p.AutoJoin.Workspaces)
+	p.AutoJoin.Domains = slices.Clone(p.AutoJoin.Domains)
 	return p
 }
 
-// AutoJoin lists the workspaces that users signing up with the
-// organization's domain join, and the role they get (RoleMember if empty).
+// AutoJoin lists the workspaces that users with a verified address at the
+// organization's domain join when they sign up, confirm their address or
+// change to it, and the role they get (RoleMember if empty). Domains adds
+// subdomains of the organization's domain whose addresses auto-join too
+// (for example "eng.acme.com"); addresses at other subdomains do not.
 type AutoJoin struct {
 	Workspaces []uuid.UUID
 	Role       Role
+	Domains    []string
 }
 
 // Workspace is an instance of the platform granted to a team. It belongs
@@ -105,6 +113,14 @@ type Invitation struct {
 	Role                   Role
 	InvitedBy              uuid.UUID
 	CreatedAt, ExpiresAt   time.Time
+}
+
+// OrgMembership is an organization where a user holds a role: Organization
+// Admin, and/or member of Workspaces of its workspaces.
+type OrgMembership struct {
+	Organization Organization
+	OrgAdmin     bool
+	Workspaces   int // workspaces of the organization the user is a member of
 }
 
 // OrgUser is a user holding a role in an organization: Organization Admin,

@@ -21,31 +21,6 @@ const (
 	MaxInvitationTTL     = 365 * 24 * time.Hour
 )
 
-// validName trims a workspace or organization name and checks it is 1 to
-// MaxNameLength characters of printable text.
-func validName(kind, s string) (string, error) {
-	s = strings.TrimSpace(s)
-	switch n := utf8.RuneCountInString(s); {
-	case n == 0:
-		return "", invalid("%s name is empty", kind)
-	case n > MaxNameLength:
-		return "", invalid("%s name is %d characters, over %d", kind, n, MaxNameLength)
-	}
-	if err := printable(kind+" name", s); err != nil {
-		return "", err
-	}
-	return s, nil
-}
-
-// validUserName trims a user's display name, which may be empty.
-func validUserName(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if n := utf8.RuneCountInString(s); n > MaxUserNameLength {
-		return "", invalid("user name is %d characters, over %d", n, MaxUserNameLength)
-	}
-	return s, printable("user name", s)
-}
-
 // printable rejects invalid UTF-8 and control characters.
 func printable(what, s string) error {
 	if !utf8.ValidString(s) {
