@@ -286,7 +286,6 @@ type Facts struct {
 // HasRole reports whether the user holds any role in the organization.
 func (f Facts) HasRole() bool { return f.OrgAdmin || f.OrgMember || f.WorkspaceRole != "" }
 
-
 // PageQuery asks a Store for one page of a keyset-paginated list: at most
 // Limit items strictly after After in the list's order.
 type PageQuery struct {
