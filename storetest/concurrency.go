@@ -132,7 +132,7 @@ var concurrencyTests = []test{
 				if err := tx.LockOrganization(f.ctx, acme.ID); err != nil {
 					return err
 				}
-				n, err := tx.CountWorkspaceAdmins(f.ctx, w.ID)
+				n, err := tx.CountMembersWithRole(f.ctx, w.ID, tenancy.RoleAdmin)
 				if err != nil {
 					return err
 				}
@@ -143,7 +143,7 @@ var concurrencyTests = []test{
 			})
 		})
 		require.Equal(t, 1, won)
-		n, err := f.s.CountWorkspaceAdmins(f.ctx, w.ID)
+		n, err := f.s.CountMembersWithRole(f.ctx, w.ID, tenancy.RoleAdmin)
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
 	}},

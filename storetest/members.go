@@ -109,7 +109,7 @@ var memberTests = []test{
 		require.ErrorIs(t, err, tenancy.ErrNotFound)
 		require.Equal(t, []tenancy.Member{keep}, listFrom(t, 10, nil, listMembers(f, w.ID), memberCursor))
 		checkEmpty(t, listUserMemberships(f, bob.ID))
-		n, err := f.s.CountWorkspaceAdmins(f.ctx, w.ID)
+		n, err := f.s.CountMembersWithRole(f.ctx, w.ID, tenancy.RoleAdmin)
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
 
@@ -135,14 +135,14 @@ var memberTests = []test{
 		err := f.fail(func(tx tenancy.Tx) error { return tx.RemoveMember(f.ctx, w.ID, ann.ID) })
 		require.ErrorIs(t, err, tenancy.ErrNotFound, "removed twice")
 	}},
-	{"CountWorkspaceAdmins counts only the workspace's admins", func(t *testing.T, f *fixture) {
+	{"CountMembersWithRole counts only the workspace's members with the role", func(t *testing.T, f *fixture) {
 		ann, bob, cid, dee := f.user("ann"), f.user("bob"), f.user("cid"), f.user("dee")
 		acme := f.org("Acme", "acme.com", ann) // org admins are not workspace admins
 		sales := f.workspace(acme, "Sales", ann)
 		ops := f.workspace(acme, "Ops", ann)
 		count := func(w tenancy.Workspace) int {
 			t.Helper()
-			n, err := f.s.CountWorkspaceAdmins(f.ctx, w.ID)
+			n, err := f.s.CountMembersWithRole(f.ctx, w.ID, tenancy.RoleAdmin)
 			require.NoError(t, err)
 			return n
 		}

@@ -150,7 +150,7 @@ var workspaceTests = []test{
 		_, err = f.s.InvitationByEmail(f.ctx, doomed.ID, inv.Email)
 		require.ErrorIs(t, err, tenancy.ErrNotFound)
 		checkEmpty(t, listInvitations(f, doomed.ID))
-		n, err := f.s.CountWorkspaceAdmins(f.ctx, doomed.ID)
+		n, err := f.s.CountMembersWithRole(f.ctx, doomed.ID, tenancy.RoleAdmin)
 		require.NoError(t, err)
 		require.Zero(t, n)
 		checkEmpty(t, listUserMemberships(f, bob.ID))
