@@ -241,4 +241,3 @@ func (s *Service) Members(ctx context.Context, a Actor, wsID uuid.UUID, p Page) 
 		return s.store.ListMembers(ctx, wsID, q)
 	}, func(m Member) Cursor { return Cursor{Key: m.Email, ID: m.UserID} })
 }
-

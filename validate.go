@@ -13,10 +13,10 @@ import (
 
 // Input limits.
 const (
-	MaxNameLength        = 100  // workspace and organization names, in characters
-	MaxUserNameLength    = 200  // user display names, in characters
-	MaxCustomerRefLength = 255  // Billing.CustomerRef, in bytes
-	MaxPolicyEntries     = 1000 // entries in each list of a SecurityPolicy
+	MaxNameLength        = 100             // workspace and organization names, in characters
+	MaxUserNameLength    = 200             // user display names, in characters
+	MaxCustomerRefLength = 255             // Billing.CustomerRef, in bytes
+	MaxPolicyEntries     = 1000            // entries in each list of a SecurityPolicy
 	MinSessionAge        = 5 * time.Minute // the smallest MaxSessionAge, so a policy cannot deny every session
 	DefaultInvitationTTL = 7 * 24 * time.Hour
 	MaxInvitationTTL     = 365 * 24 * time.Hour
