@@ -11,8 +11,12 @@
 // Every lookup is a map hit: users by ID and email, organizations by ID and
 // domain, workspaces by ID and by (organization, tenancy.NameKey of the
 // name), memberships by (workspace, user), invitations by ID, token hash and
-// (workspace, email). Lists gather their items from an index, sort them by
-// the documented key and cut the page after the cursor.
+// (workspace, email). Every list reads an ordered index kept sorted by its
+// documented key (members and invitations by email, workspaces by name
+// key, an organization's users by email, each audit log by time), so a
+// page costs a tree descent and the page, not the whole list. The
+// indexes are B-trees (github.com/google/btree); a transaction records the
+// inverse of each insert and delete, as it does for the maps.
 //
 // AccessFacts, the hot path of every authorization check, takes one read
 // lock, does a few map lookups and allocates nothing.

@@ -41,6 +41,11 @@ func New() *Store {
 		invByEmail:     map[wsEmail]uuid.UUID{},
 		wsInvitations:  map[uuid.UUID]map[uuid.UUID]struct{}{},
 		audit:          map[uuid.UUID][]tenancy.AuditEvent{},
+		membersByEmail: map[uuid.UUID]ordered{},
+		invsByEmail:    map[uuid.UUID]ordered{},
+		wsByName:       map[uuid.UUID]ordered{},
+		userWsByName:   map[uuid.UUID]ordered{},
+		orgUsers:       map[uuid.UUID]ordered{},
 	}}
 }
 

@@ -43,7 +43,15 @@ type state struct {
 	invByEmail    map[wsEmail]uuid.UUID
 	wsInvitations map[uuid.UUID]map[uuid.UUID]struct{} // workspace → invitations
 
-	audit map[uuid.UUID][]tenancy.AuditEvent // org → events, in insertion order
+	audit map[uuid.UUID][]tenancy.AuditEvent // org → events, ordered by (At, ID)
+
+	// Ordered indexes, one per list, so that a page costs a binary search
+	// and the page, not the list.
+	membersByEmail map[uuid.UUID]ordered // workspace → (member's email, user ID)
+	invsByEmail    map[uuid.UUID]ordered // workspace → (invited email, invitation ID)
+	wsByName       map[uuid.UUID]ordered // org → (name key, workspace ID)
+	userWsByName   map[uuid.UUID]ordered // user → (name key, workspace ID) of its memberships
+	orgUsers       map[uuid.UUID]ordered // org → (email, user ID) of the users holding any role
 }
 
 type workspace struct {
@@ -96,28 +104,29 @@ func (st *state) AccessFacts(_ context.Context, userID uuid.UUID, scope tenancy.
 	return f, nil
 }
 
-// ListAuditEvents implements tenancy.Reader.
+// ListAuditEvents implements tenancy.Reader. The organization's log is
+// kept in (At, ID) order, so a page is a binary search from the end.
 func (st *state) ListAuditEvents(_ context.Context, orgID uuid.UUID, q tenancy.PageQuery) ([]tenancy.AuditEvent, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	events := slices.Clone(st.audit[orgID])
-	slices.SortFunc(events, func(a, b tenancy.AuditEvent) int { return compareAudit(b, a) })
+	events := st.audit[orgID]
 	if q.After != nil {
 		c := tenancy.AuditEvent{At: q.After.At, ID: q.After.ID}
-		i, _ := slices.BinarySearchFunc(events, c, func(e, c tenancy.AuditEvent) int {
-			if compareAudit(e, c) >= 0 { // the cursor or newer: already listed
-				return -1
-			}
-			return 1
-		})
-		events = events[i:]
+		i, _ := slices.BinarySearchFunc(events, c, compareAudit) // events[:i] are older than the cursor
+		events = events[:i]
 	}
-	events = limit(events, q)
-	for i := range events {
-		events[i].Details = maps.Clone(events[i].Details)
+	n := min(len(events), q.Limit)
+	if n == 0 {
+		return nil, nil
 	}
-	return events, nil
+	out := make([]tenancy.AuditEvent, n)
+	for i := range out {
+		e := events[len(events)-1-i]
+		e.Details = maps.Clone(e.Details)
+		out[i] = e
+	}
+	return out, nil
 }
 
 func compareAudit(a, b tenancy.AuditEvent) int {
@@ -222,16 +231,11 @@ func (st *state) ListOrgUsers(_ context.Context, orgID uuid.UUID, q tenancy.Page
 		return nil, err
 	}
 	var users []tenancy.OrgUser
-	for id, n := range st.orgMembers[orgID] {
-		_, admin := st.orgAdmins[orgID][id]
-		users = append(users, tenancy.OrgUser{User: st.users[id], OrgAdmin: admin, Workspaces: n})
+	for _, e := range page(st.orgUsers[orgID], q) {
+		_, admin := st.orgAdmins[orgID][e.id]
+		users = append(users, tenancy.OrgUser{User: st.users[e.id], OrgAdmin: admin, Workspaces: st.orgMembers[orgID][e.id]})
 	}
-	for id := range st.orgAdmins[orgID] {
-		if st.orgMembers[orgID][id] == 0 {
-			users = append(users, tenancy.OrgUser{User: st.users[id], OrgAdmin: true})
-		}
-	}
-	return page(users, q, func(u tenancy.OrgUser) (string, uuid.UUID) { return u.User.Email, u.User.ID }), nil
+	return users, nil
 }
 
 // CountSeats implements tenancy.OrganizationReader.
@@ -260,18 +264,21 @@ func (st *state) ListOrgWorkspaces(_ context.Context, orgID, userID uuid.UUID, o
 		return nil, err
 	}
 	var list []tenancy.Membership
-	for id := range st.orgWorkspaces[orgID] {
-		role := st.members[wsUser{id, userID}].role
-		if onlyMember && role == "" {
-			continue
+	if !onlyMember {
+		for _, e := range page(st.wsByName[orgID], q) {
+			list = append(list, tenancy.Membership{Workspace: st.workspaces[e.id].Workspace, Role: st.members[wsUser{e.id, userID}].role})
 		}
-		list = append(list, tenancy.Membership{Workspace: st.workspaces[id].Workspace, Role: role})
+		return list, nil
 	}
-	return page(list, q, st.membershipKey), nil
-}
-
-func (st *state) membershipKey(m tenancy.Membership) (string, uuid.UUID) {
-	return st.workspaces[m.Workspace.ID].key, m.Workspace.ID
+	// The user's memberships in every organization, filtered: a user
+	// belongs to few workspaces, an organization may have many.
+	ascend(st.userWsByName[userID], q.After, func(e entry) bool {
+		if w := st.workspaces[e.id]; w.OrgID == orgID {
+			list = append(list, tenancy.Membership{Workspace: w.Workspace, Role: st.members[wsUser{e.id, userID}].role})
+		}
+		return len(list) < q.Limit
+	})
+	return list, nil
 }
 
 // Member implements tenancy.MemberReader.
@@ -304,10 +311,10 @@ func (st *state) ListMembers(_ context.Context, wsID uuid.UUID, q tenancy.PageQu
 		return nil, err
 	}
 	var list []tenancy.Member
-	for id := range st.wsMembers[wsID] {
-		list = append(list, st.member(wsID, id, st.members[wsUser{wsID, id}]))
+	for _, e := range page(st.membersByEmail[wsID], q) {
+		list = append(list, st.member(wsID, e.id, st.members[wsUser{wsID, e.id}]))
 	}
-	return page(list, q, func(m tenancy.Member) (string, uuid.UUID) { return m.Email, m.UserID }), nil
+	return list, nil
 }
 
 // ListUserMemberships implements tenancy.MemberReader.
@@ -316,10 +323,10 @@ func (st *state) ListUserMemberships(_ context.Context, userID uuid.UUID, q tena
 		return nil, err
 	}
 	var list []tenancy.Membership
-	for id := range st.userWorkspaces[userID] {
-		list = append(list, tenancy.Membership{Workspace: st.workspaces[id].Workspace, Role: st.members[wsUser{id, userID}].role})
+	for _, e := range page(st.userWsByName[userID], q) {
+		list = append(list, tenancy.Membership{Workspace: st.workspaces[e.id].Workspace, Role: st.members[wsUser{e.id, userID}].role})
 	}
-	return page(list, q, st.membershipKey), nil
+	return list, nil
 }
 
 // UserOrgMemberships implements tenancy.MemberReader.
@@ -367,10 +374,10 @@ func (st *state) ListInvitations(_ context.Context, wsID uuid.UUID, q tenancy.Pa
 		return nil, err
 	}
 	var list []tenancy.Invitation
-	for id := range st.wsInvitations[wsID] {
-		list = append(list, st.invitations[id].Invitation)
+	for _, e := range page(st.invsByEmail[wsID], q) {
+		list = append(list, st.invitations[e.id].Invitation)
 	}
-	return page(list, q, func(i tenancy.Invitation) (string, uuid.UUID) { return i.Email, i.ID }), nil
+	return list, nil
 }
 
 // ListInvitationsTo implements tenancy.InvitationReader.
@@ -407,36 +414,3 @@ func cloneInvitation(r tenancy.InvitationRecord) tenancy.InvitationRecord {
 
 func compareID(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) }
 
-// page sorts items by (key, ID) ascending and returns at most q.Limit of
-// those strictly after q.After (all of them if q.Limit <= 0).
-func page[T any](items []T, q tenancy.PageQuery, key func(T) (string, uuid.UUID)) []T {
-	compare := func(ak string, aid uuid.UUID, bk string, bid uuid.UUID) int {
-		return cmp.Or(strings.Compare(ak, bk), compareID(aid, bid))
-	}
-	slices.SortFunc(items, func(a, b T) int {
-		ak, aid := key(a)
-		bk, bid := key(b)
-		return compare(ak, aid, bk, bid)
-	})
-	if q.After != nil {
-		i, _ := slices.BinarySearchFunc(items, q.After, func(it T, c *tenancy.Cursor) int {
-			k, id := key(it)
-			if compare(k, id, c.Key, c.ID) <= 0 {
-				return -1
-			}
-			return 1
-		})
-		items = items[i:]
-	}
-	return limit(items, q)
-}
-
-func limit[T any](items []T, q tenancy.PageQuery) []T {
-	if q.Limit > 0 && len(items) > q.Limit {
-		items = items[:q.Limit]
-	}
-	if len(items) == 0 {
-		return nil
-	}
-	return items
-}

@@ -129,7 +129,15 @@ func (t *tx) AppendAudit(_ context.Context, e tenancy.AuditEvent) error {
 		return errTxDone
 	}
 	e.Details = maps.Clone(e.Details)
-	put(t, t.audit, e.OrgID, append(t.audit[e.OrgID], e))
+	log := t.audit[e.OrgID]
+	if n := len(log); n == 0 || compareAudit(log[n-1], e) < 0 {
+		// The usual case: events arrive in (At, ID) order. Appending may
+		// write past the length readers see, never into it.
+		put(t, t.audit, e.OrgID, append(log, e))
+		return nil
+	}
+	i, _ := slices.BinarySearchFunc(log, e, compareAudit)
+	put(t, t.audit, e.OrgID, slices.Insert(slices.Clone(log), i, e))
 	return nil
 }
 
@@ -173,6 +181,7 @@ func (t *tx) UpdateUser(_ context.Context, u tenancy.User) error {
 	if old.Email != u.Email {
 		del(t, t.usersByEmail, old.Email)
 		put(t, t.usersByEmail, u.Email, u.ID)
+		t.reindexEmail(u.ID, old.Email, u.Email)
 	}
 	if old.ExternalID != u.ExternalID {
 		del(t, t.usersByExtID, old.ExternalID)
@@ -216,8 +225,7 @@ func (t *tx) DeleteUser(_ context.Context, id uuid.UUID) error {
 		t.removeMember(t.workspaces[wsID].OrgID, wsID, id)
 	}
 	for _, orgID := range slices.Collect(maps.Keys(t.userAdminOrgs[id])) {
-		delIn(t, t.orgAdmins, orgID, id)
-		delIn(t, t.userAdminOrgs, id, orgID)
+		t.removeOrgAdmin(orgID, id)
 	}
 	del(t, t.usersByEmail, u.Email)
 	if u.ExternalID != "" {
@@ -287,8 +295,7 @@ func (t *tx) DeleteOrganization(ctx context.Context, id uuid.UUID) error {
 		}
 	}
 	for _, userID := range slices.Collect(maps.Keys(t.orgAdmins[id])) {
-		delIn(t, t.orgAdmins, id, userID)
-		delIn(t, t.userAdminOrgs, userID, id)
+		t.removeOrgAdmin(id, userID)
 	}
 	if o.Domain != "" {
 		del(t, t.orgsByDomain, o.Domain)
@@ -311,6 +318,9 @@ func (t *tx) AddOrgAdmin(_ context.Context, orgID, userID uuid.UUID, at time.Tim
 	if _, ok := t.orgAdmins[orgID][userID]; ok {
 		return alreadyExists("user %s is already an admin of organization %s", userID, orgID)
 	}
+	if t.orgMembers[orgID][userID] == 0 {
+		indexAdd(t, t.orgUsers, orgID, entry{t.users[userID].Email, userID})
+	}
 	putIn(t, t.orgAdmins, orgID, userID, at)
 	putIn(t, t.userAdminOrgs, userID, orgID, struct{}{})
 	return nil
@@ -324,9 +334,36 @@ func (t *tx) RemoveOrgAdmin(_ context.Context, orgID, userID uuid.UUID) error {
 	if _, ok := t.orgAdmins[orgID][userID]; !ok {
 		return notFound("user %s is not an admin of organization %s", userID, orgID)
 	}
+	t.removeOrgAdmin(orgID, userID)
+	return nil
+}
+
+// removeOrgAdmin drops an Organization Admin role that exists.
+func (t *tx) removeOrgAdmin(orgID, userID uuid.UUID) {
 	delIn(t, t.orgAdmins, orgID, userID)
 	delIn(t, t.userAdminOrgs, userID, orgID)
-	return nil
+	if t.orgMembers[orgID][userID] == 0 {
+		indexRemove(t, t.orgUsers, orgID, entry{t.users[userID].Email, userID})
+	}
+}
+
+// reindexEmail moves a user's entries in the indexes sorted by email.
+func (t *tx) reindexEmail(userID uuid.UUID, from, to string) {
+	for wsID := range t.userWorkspaces[userID] {
+		indexRemove(t, t.membersByEmail, wsID, entry{from, userID})
+		indexAdd(t, t.membersByEmail, wsID, entry{to, userID})
+	}
+	orgs := map[uuid.UUID]struct{}{}
+	for orgID := range t.userAdminOrgs[userID] {
+		orgs[orgID] = struct{}{}
+	}
+	for wsID := range t.userWorkspaces[userID] {
+		orgs[t.workspaces[wsID].OrgID] = struct{}{}
+	}
+	for orgID := range orgs {
+		indexRemove(t, t.orgUsers, orgID, entry{from, userID})
+		indexAdd(t, t.orgUsers, orgID, entry{to, userID})
+	}
 }
 
 // CreateWorkspace implements tenancy.WorkspaceWriter.
@@ -347,6 +384,7 @@ func (t *tx) CreateWorkspace(_ context.Context, w tenancy.Workspace) error {
 	put(t, t.workspaces, w.ID, workspace{Workspace: w, key: key})
 	putIn(t, t.orgWorkspaces, w.OrgID, w.ID, struct{}{})
 	put(t, t.workspaceNames, orgName{w.OrgID, key}, w.ID)
+	indexAdd(t, t.wsByName, w.OrgID, entry{key, w.ID})
 	return nil
 }
 
@@ -365,6 +403,14 @@ func (t *tx) UpdateWorkspace(_ context.Context, w tenancy.Workspace) error {
 	}
 	del(t, t.workspaceNames, orgName{old.OrgID, old.key})
 	put(t, t.workspaceNames, orgName{old.OrgID, key}, w.ID)
+	if key != old.key {
+		indexRemove(t, t.wsByName, old.OrgID, entry{old.key, w.ID})
+		indexAdd(t, t.wsByName, old.OrgID, entry{key, w.ID})
+		for userID := range t.wsMembers[w.ID] {
+			indexRemove(t, t.userWsByName, userID, entry{old.key, w.ID})
+			indexAdd(t, t.userWsByName, userID, entry{key, w.ID})
+		}
+	}
 	old.Name, old.key = w.Name, key
 	put(t, t.workspaces, w.ID, old)
 	return nil
@@ -387,6 +433,7 @@ func (t *tx) DeleteWorkspace(_ context.Context, id uuid.UUID) error {
 		t.deleteInvitation(t.invitations[invID])
 	}
 	del(t, t.workspaceNames, orgName{w.OrgID, w.key})
+	indexRemove(t, t.wsByName, w.OrgID, entry{w.key, id})
 	delIn(t, t.orgWorkspaces, w.OrgID, id)
 	del(t, t.workspaces, id)
 	return nil
@@ -408,10 +455,17 @@ func (t *tx) AddMember(_ context.Context, m tenancy.Member) error {
 	if _, ok := t.members[k]; ok {
 		return alreadyExists("user %s is already a member of workspace %s", m.UserID, m.WorkspaceID)
 	}
+	email := t.users[m.UserID].Email
 	put(t, t.members, k, member{role: m.Role, createdAt: m.CreatedAt})
 	putIn(t, t.wsMembers, m.WorkspaceID, m.UserID, struct{}{})
 	putIn(t, t.userWorkspaces, m.UserID, m.WorkspaceID, struct{}{})
-	putIn(t, t.orgMembers, w.OrgID, m.UserID, t.orgMembers[w.OrgID][m.UserID]+1)
+	indexAdd(t, t.membersByEmail, m.WorkspaceID, entry{email, m.UserID})
+	indexAdd(t, t.userWsByName, m.UserID, entry{w.key, w.ID})
+	n := t.orgMembers[w.OrgID][m.UserID]
+	if _, admin := t.orgAdmins[w.OrgID][m.UserID]; n == 0 && !admin {
+		indexAdd(t, t.orgUsers, w.OrgID, entry{email, m.UserID})
+	}
+	putIn(t, t.orgMembers, w.OrgID, m.UserID, n+1)
 	return nil
 }
 
@@ -443,13 +497,19 @@ func (t *tx) RemoveMember(_ context.Context, wsID, userID uuid.UUID) error {
 }
 
 func (t *tx) removeMember(orgID, wsID, userID uuid.UUID) {
+	email := t.users[userID].Email
 	del(t, t.members, wsUser{wsID, userID})
 	delIn(t, t.wsMembers, wsID, userID)
 	delIn(t, t.userWorkspaces, userID, wsID)
+	indexRemove(t, t.membersByEmail, wsID, entry{email, userID})
+	indexRemove(t, t.userWsByName, userID, entry{t.workspaces[wsID].key, wsID})
 	if n := t.orgMembers[orgID][userID]; n > 1 {
 		putIn(t, t.orgMembers, orgID, userID, n-1)
 	} else {
 		delIn(t, t.orgMembers, orgID, userID)
+		if _, admin := t.orgAdmins[orgID][userID]; !admin {
+			indexRemove(t, t.orgUsers, orgID, entry{email, userID})
+		}
 	}
 }
 
@@ -475,6 +535,7 @@ func (t *tx) CreateInvitation(_ context.Context, r tenancy.InvitationRecord) err
 	put(t, t.invByHash, string(r.TokenHash), r.ID)
 	put(t, t.invByEmail, wsEmail{r.WorkspaceID, r.Email}, r.ID)
 	putIn(t, t.wsInvitations, r.WorkspaceID, r.ID, struct{}{})
+	indexAdd(t, t.invsByEmail, r.WorkspaceID, entry{r.Email, r.ID})
 	return nil
 }
 
@@ -496,6 +557,7 @@ func (t *tx) deleteInvitation(r tenancy.InvitationRecord) {
 	del(t, t.invByHash, string(r.TokenHash))
 	del(t, t.invByEmail, wsEmail{r.WorkspaceID, r.Email})
 	delIn(t, t.wsInvitations, r.WorkspaceID, r.ID)
+	indexRemove(t, t.invsByEmail, r.WorkspaceID, entry{r.Email, r.ID})
 }
 
 // hasValue reports whether some entry of m has value v.
