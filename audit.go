@@ -39,6 +39,39 @@ const (
 	EventInvitationCreated     = "invitation.created"
 	EventInvitationAccepted    = "invitation.accepted"
 	EventInvitationRevoked     = "invitation.revoked"
+	EventInvitationDeclined    = "invitation.declined"
+	EventUserRenamed           = "user.renamed"
+	EventUserEmailChanged      = "user.email_changed"
+	EventUserDeleted           = "user.deleted"
+	EventUserLeftOrg           = "organization.user_left"
+	EventOrganizationDeleted   = "organization.deleted"
+	EventDomainChanged         = "organization.domain_changed"
+)
+
+// Keys of AuditEvent.Details. Each event documents which it sets.
+const (
+	DetailEmail    = "email"     // the address of the user or invitation concerned
+	DetailRole     = "role"      // a role granted, held or invited to
+	DetailName     = "name"      // a workspace's or organization's name
+	DetailDomain   = "domain"    // an organization's domain
+	DetailFrom     = "from"      // the value before a change
+	DetailTo       = "to"        // the value after a change
+	DetailVia      = "via"       // how a member joined: ViaInvitation or ViaAutoJoin
+	DetailBy       = "by"        // "operator" for support actions
+	DetailNote     = "note"      // the operator's note
+	DetailReason   = "reason"    // why the library did something on its own, such as ReasonInviterLostRights
+	DetailOrgAdmin = "org_admin" // "true" if an Organization Admin role was dropped
+
+	DetailWorkspaces         = "workspaces"          // how many workspace roles were dropped
+	DetailInvitationsRevoked = "invitations_revoked" // how many invitations were revoked with the change
+)
+
+// Values of some Details entries.
+const (
+	ViaInvitation           = "invitation"
+	ViaAutoJoin             = "auto_join"
+	ByOperator              = "operator"
+	ReasonInviterLostRights = "inviter_lost_rights" // an invitation worth more than its inviter now holds
 )
 
 // recorder appends audit events inside a transaction and remembers them

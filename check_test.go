@@ -133,7 +133,7 @@ func TestSetSecurityPolicyLockout(t *testing.T) {
 		"MFA":         {RequireMFA: true},
 		"SSO":         {RequireSSO: true},
 		"IP":          {AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}},
-		"session age": {MaxSessionAge: time.Minute},
+		"session age": {MaxSessionAge: 30 * time.Minute},
 	} {
 		t.Run(name, func(t *testing.T) {
 			a := admin

@@ -51,11 +51,17 @@ func (invalidEmailError) Is(target error) bool { return target == ErrInvalidInpu
 
 // DeniedError is returned when a decision denies an action. It matches
 // ErrForbidden; when the actor holds no role at all in the organization it
-// also matches ErrNotFound. Reach it with errors.As to read the Decision.
+// also matches ErrNotFound. Reach it with errors.As to read the Decision
+// and its Code.
 type DeniedError struct {
 	Decision Decision
 	noRole   bool
+	// logged is set once the Service has logged the denial.
+	logged bool
 }
+
+// Code returns the decision's DenialCode.
+func (e *DeniedError) Code() DenialCode { return e.Decision.Code }
 
 // Error names the action and the reason.
 func (e *DeniedError) Error() string {

@@ -25,7 +25,7 @@ func ExampleService_SignUp() {
 	ctx := context.Background()
 	svc := tenancy.New(memstore.New())
 
-	for _, email := range []string{"ann@eng.acme.co.uk", "bob@acme.co.uk", "carl@gmail.com"} {
+	for _, email := range []string{"dev@eng.acme.co.uk", "ann@acme.co.uk", "bob@acme.co.uk", "carl@gmail.com"} {
 		res, err := svc.SignUp(ctx, tenancy.SignUpRequest{Email: email, EmailVerified: true})
 		if err != nil {
 			panic(err)
@@ -37,7 +37,8 @@ func ExampleService_SignUp() {
 		}
 	}
 	// Output:
-	// ann@eng.acme.co.uk created organization acme.co.uk
+	// dev@eng.acme.co.uk joined no organization
+	// ann@acme.co.uk created organization acme.co.uk
 	// bob@acme.co.uk joined no organization
 	// carl@gmail.com joined no organization
 }

@@ -2,12 +2,10 @@ package tenancy
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -15,23 +13,85 @@ import (
 // Actions named in the decisions of operations that need no permission,
 // only a session that satisfies the organization's security policy.
 const (
-	actionAcceptInvitation Action = "invitation:accept"
-	actionLeaveWorkspace   Action = "workspace:leave"
+	actionAcceptInvitation  Action = "invitation:accept"
+	actionLeaveWorkspace    Action = "workspace:leave"
+	actionLeaveOrganization Action = "organization:leave"
 )
 
 // checkGrant returns a *DeniedError unless an actor with facts f already
 // holds every right of role r: nobody gains through a grant more than the
 // rights they hold.
-func (s *Service) checkGrant(f Facts, r Role) error {
+func (s *Service) checkGrant(ctx context.Context, a Actor, f Facts, r Role) error {
 	if s.policy.covers(f.WorkspaceRole, f.OrgAdmin, r) {
 		return nil
 	}
-	d := Decision{Action: ActionManageMembers, Role: f.WorkspaceRole,
+	d := Decision{Action: ActionManageMembers, Role: f.WorkspaceRole, Code: DeniedPermission,
 		Reason: fmt.Sprintf("role %s carries rights the acting user does not hold", r)}
 	if d.Role == "" && f.OrgAdmin {
 		d.Role = RoleOrgAdmin
 	}
-	return &DeniedError{Decision: d}
+	return s.deny(ctx, a, d, f)
+}
+
+// checkEmailAllowed returns a *DeniedError (DeniedEmailDomain) if the
+// organization's allowed email domains exclude email, for act.
+func (s *Service) checkEmailAllowed(ctx context.Context, a Actor, f Facts, act Action, email string) error {
+	if emailAllowed(&f.Policy, email) {
+		return nil
+	}
+	_, domain, _ := strings.Cut(email, "@")
+	return s.deny(ctx, a, Decision{Action: act, Code: DeniedEmailDomain,
+		Reason: "the organization's security policy does not allow addresses at " + domain}, f)
+}
+
+// canGrant reports whether userID may, now, grant role r in workspace
+// wsID: it holds ActionManageMembers there and every right of r, in the
+// current policy. The organization's session requirements are left
+// aside: they judge a session, and no session is acting.
+func (s *Service) canGrant(ctx context.Context, rd Reader, userID, wsID uuid.UUID, r Role) (bool, error) {
+	f, err := rd.AccessFacts(ctx, userID, InWorkspace(wsID))
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	f.Policy = SecurityPolicy{}
+	return s.policy.Decide(f, Actor{}, ActionManageMembers, time.Time{}).Allowed &&
+		s.policy.covers(f.WorkspaceRole, f.OrgAdmin, r), nil
+}
+
+// revokeLapsedInvitations enforces that an invitation is worth no more
+// than its inviter: after a change that took rights from inviterID, it
+// revokes the invitations inviterID issued in orgID (every organization
+// when uuid.Nil) that it could no longer grant, recording
+// invitation.revoked for each with actorID (uuid.Nil for an operator or
+// the user's own erasure). It returns how many it revoked.
+func (s *Service) revokeLapsedInvitations(ctx context.Context, tx Tx, rec *recorder, actorID, orgID, inviterID uuid.UUID) (int, error) {
+	invs, err := tx.ListInvitationsBy(ctx, orgID, inviterID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, inv := range invs {
+		ok, err := s.canGrant(ctx, tx, inviterID, inv.WorkspaceID, inv.Role)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			continue
+		}
+		if err := tx.DeleteInvitation(ctx, inv.ID); err != nil {
+			return n, err
+		}
+		if err := rec.record(ctx, tx, AuditEvent{OrgID: inv.OrgID, WorkspaceID: inv.WorkspaceID, ActorID: actorID,
+			TargetID: inv.ID, Action: EventInvitationRevoked, Details: map[string]string{
+				DetailEmail: inv.Email, DetailRole: string(inv.Role), DetailReason: ReasonInviterLostRights}}); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // AddMember adds a signed-up user to a workspace with a workspace role
@@ -50,14 +110,14 @@ func (s *Service) AddMember(ctx context.Context, a Actor, wsID, userID uuid.UUID
 		if err != nil {
 			return err
 		}
-		if err := s.checkGrant(f, r); err != nil {
+		if err := s.checkGrant(ctx, a, f, r); err != nil {
 			return err
 		}
 		u, err := tx.User(ctx, userID)
 		if err != nil {
 			return err
 		}
-		if err := emailAllowed(&f.Policy, ActionManageMembers, u.Email); err != nil {
+		if err := s.checkEmailAllowed(ctx, a, f, ActionManageMembers, u.Email); err != nil {
 			return err
 		}
 		m = Member{WorkspaceID: wsID, UserID: userID, Email: u.Email, Role: r, CreatedAt: rec.now}
@@ -65,7 +125,7 @@ func (s *Service) AddMember(ctx context.Context, a Actor, wsID, userID uuid.UUID
 			return err
 		}
 		return rec.record(ctx, tx, AuditEvent{OrgID: f.OrgID, WorkspaceID: wsID, ActorID: a.UserID, TargetID: userID,
-			Action: EventMemberAdded, Details: map[string]string{"email": u.Email, "role": string(r)}})
+			Action: EventMemberAdded, Details: map[string]string{DetailEmail: u.Email, DetailRole: string(r)}})
 	})
 	if err != nil {
 		return Member{}, err
@@ -87,7 +147,7 @@ func (s *Service) SetMemberRole(ctx context.Context, a Actor, wsID, userID uuid.
 		if err != nil {
 			return err
 		}
-		if err := s.checkGrant(f, r); err != nil {
+		if err := s.checkGrant(ctx, a, f, r); err != nil {
 			return err
 		}
 		if m, err = tx.Member(ctx, wsID, userID); err != nil {
@@ -96,10 +156,10 @@ func (s *Service) SetMemberRole(ctx context.Context, a Actor, wsID, userID uuid.
 		if m.Role == r {
 			return nil
 		}
-		if err := s.checkGrant(f, m.Role); err != nil {
+		if err := s.checkGrant(ctx, a, f, m.Role); err != nil {
 			return err
 		}
-		if r != RoleAdmin {
+		if r != s.policy.AdminRole() {
 			if err := s.checkWorkspaceAdminRemovable(ctx, tx, m); err != nil {
 				return err
 			}
@@ -109,8 +169,12 @@ func (s *Service) SetMemberRole(ctx context.Context, a Actor, wsID, userID uuid.
 		if err := tx.SetMemberRole(ctx, wsID, userID, r); err != nil {
 			return err
 		}
-		return rec.record(ctx, tx, AuditEvent{OrgID: f.OrgID, WorkspaceID: wsID, ActorID: a.UserID, TargetID: userID,
-			Action: EventMemberRoleChanged, Details: map[string]string{"email": m.Email, "from": string(from), "to": string(r)}})
+		if err := rec.record(ctx, tx, AuditEvent{OrgID: f.OrgID, WorkspaceID: wsID, ActorID: a.UserID, TargetID: userID,
+			Action: EventMemberRoleChanged, Details: map[string]string{DetailEmail: m.Email, "from": string(from), "to": string(r)}}); err != nil {
+			return err
+		}
+		_, err = s.revokeLapsedInvitations(ctx, tx, rec, a.UserID, f.OrgID, userID)
+		return err
 	})
 	if err != nil {
 		return Member{}, err
@@ -149,7 +213,7 @@ func (s *Service) RemoveMember(ctx context.Context, a Actor, wsID, userID uuid.U
 			return err
 		}
 		if userID != a.UserID {
-			if err := s.checkGrant(f, m.Role); err != nil {
+			if err := s.checkGrant(ctx, a, f, m.Role); err != nil {
 				return err
 			}
 		}
@@ -159,8 +223,12 @@ func (s *Service) RemoveMember(ctx context.Context, a Actor, wsID, userID uuid.U
 		if err := tx.RemoveMember(ctx, wsID, userID); err != nil {
 			return err
 		}
-		return rec.record(ctx, tx, AuditEvent{OrgID: orgID, WorkspaceID: wsID, ActorID: a.UserID, TargetID: userID,
-			Action: EventMemberRemoved, Details: map[string]string{"email": m.Email, "role": string(m.Role)}})
+		if err := rec.record(ctx, tx, AuditEvent{OrgID: orgID, WorkspaceID: wsID, ActorID: a.UserID, TargetID: userID,
+			Action: EventMemberRemoved, Details: map[string]string{DetailEmail: m.Email, DetailRole: string(m.Role)}}); err != nil {
+			return err
+		}
+		_, err = s.revokeLapsedInvitations(ctx, tx, rec, a.UserID, orgID, userID)
+		return err
 	})
 }
 
@@ -172,175 +240,4 @@ func (s *Service) Members(ctx context.Context, a Actor, wsID uuid.UUID, p Page) 
 	}, func(q PageQuery) ([]Member, error) {
 		return s.store.ListMembers(ctx, wsID, q)
 	}, func(m Member) Cursor { return Cursor{Key: m.Email, ID: m.UserID} })
-}
-
-// tokenBytes is the size of an invitation's secret: 256 random bits.
-const tokenBytes = 32
-
-// Invite invites an email address to a workspace with a workspace role
-// (ActionManageMembers) and returns the invitation with its one-time
-// secret token, for the host to deliver; only a hash of the token is
-// stored. Re-inviting a pending address replaces its invitation (the old
-// token stops working). The invitation expires after the organization's
-// InvitationTTL (DefaultInvitationTTL if unset). It returns
-// ErrInvalidEmail for a malformed address, ErrInvalidInput for an unknown
-// role, ErrAlreadyExists if the address's user is already a member, and
-// ErrForbidden if the actor lacks the role's rights or the organization's
-// allowed email domains exclude the address.
-func (s *Service) Invite(ctx context.Context, a Actor, wsID uuid.UUID, email string, r Role) (Invitation, string, error) {
-	addr, err := ParseEmail(email)
-	if err != nil {
-		return Invitation{}, "", err
-	}
-	if err := s.validRole(r); err != nil {
-		return Invitation{}, "", err
-	}
-	secret := make([]byte, tokenBytes)
-	_, _ = rand.Read(secret) // crypto/rand.Read never fails
-	hash := sha256.Sum256(secret)
-	inv := Invitation{ID: uuid.New(), WorkspaceID: wsID, Email: addr.String(), Role: r, InvitedBy: a.UserID}
-	err = s.update(ctx, func(tx Tx, rec *recorder) error {
-		f, err := s.authorizeWrite(ctx, tx, a, ActionManageMembers, InWorkspace(wsID))
-		if err != nil {
-			return err
-		}
-		if err := s.checkGrant(f, r); err != nil {
-			return err
-		}
-		if err := emailAllowed(&f.Policy, ActionManageMembers, inv.Email); err != nil {
-			return err
-		}
-		if u, err := tx.UserByEmail(ctx, inv.Email); err == nil {
-			if _, err := tx.Member(ctx, wsID, u.ID); err == nil {
-				return wrapf(ErrAlreadyExists, "%s is already a member of the workspace", inv.Email)
-			} else if !errors.Is(err, ErrNotFound) {
-				return err
-			}
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		if old, err := tx.InvitationByEmail(ctx, wsID, inv.Email); err == nil {
-			if err := tx.DeleteInvitation(ctx, old.ID); err != nil {
-				return err
-			}
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		ttl := f.Policy.InvitationTTL
-		if ttl == 0 {
-			ttl = DefaultInvitationTTL
-		}
-		inv.OrgID, inv.CreatedAt, inv.ExpiresAt = f.OrgID, rec.now, rec.now.Add(ttl)
-		if err := tx.CreateInvitation(ctx, InvitationRecord{Invitation: inv, TokenHash: hash[:]}); err != nil {
-			return err
-		}
-		return rec.record(ctx, tx, AuditEvent{OrgID: f.OrgID, WorkspaceID: wsID, ActorID: a.UserID, TargetID: inv.ID,
-			Action: EventInvitationCreated, Details: map[string]string{"email": inv.Email, "role": string(r)}})
-	})
-	if err != nil {
-		return Invitation{}, "", err
-	}
-	return inv, base64.RawURLEncoding.EncodeToString(secret), nil
-}
-
-// AcceptInvitation makes the actor a member of the invitation's workspace,
-// with its role, and consumes the invitation. The actor must be the
-// signed-up user whose email equals the invitation's. It returns
-// ErrInvitation for a token that is malformed, unknown, revoked, replaced,
-// expired, already used or addressed to another email, ErrNotFound if the
-// actor is not a user, ErrAlreadyExists if it is already a member, and
-// ErrForbidden if the organization's allowed email domains exclude its
-// address.
-func (s *Service) AcceptInvitation(ctx context.Context, a Actor, token string) (Member, error) {
-	secret, err := base64.RawURLEncoding.Strict().DecodeString(token)
-	if err != nil || len(secret) != tokenBytes {
-		return Member{}, wrapf(ErrInvitation, "malformed token")
-	}
-	hash := sha256.Sum256(secret)
-	var m Member
-	err = s.update(ctx, func(tx Tx, rec *recorder) error {
-		inv, err := tx.InvitationByTokenHash(ctx, hash[:])
-		if errors.Is(err, ErrNotFound) || err == nil && subtle.ConstantTimeCompare(inv.TokenHash, hash[:]) != 1 {
-			return wrapf(ErrInvitation, "unknown, revoked or used token")
-		}
-		if err != nil {
-			return err
-		}
-		if err := tx.LockOrganization(ctx, inv.OrgID); err != nil {
-			return err
-		}
-		u, err := tx.User(ctx, a.UserID)
-		if err != nil {
-			return err
-		}
-		if u.Email != inv.Email {
-			return wrapf(ErrInvitation, "the invitation is addressed to another email")
-		}
-		if !rec.now.Before(inv.ExpiresAt) {
-			return wrapf(ErrInvitation, "the invitation expired at %s", inv.ExpiresAt.Format("2006-01-02 15:04:05Z07:00"))
-		}
-		org, err := tx.Organization(ctx, inv.OrgID)
-		if err != nil {
-			return err
-		}
-		if reason := sessionFailure(&org.Policy, a, rec.now); reason != "" {
-			return &DeniedError{Decision: Decision{Action: actionAcceptInvitation, Reason: reason}}
-		}
-		if err := emailAllowed(&org.Policy, ActionManageMembers, u.Email); err != nil {
-			return err
-		}
-		if err := tx.DeleteInvitation(ctx, inv.ID); errors.Is(err, ErrNotFound) {
-			// Accepted, revoked or replaced by a transaction that committed
-			// while this one waited for the lock.
-			return wrapf(ErrInvitation, "unknown, revoked or used token")
-		} else if err != nil {
-			return err
-		}
-		m = Member{WorkspaceID: inv.WorkspaceID, UserID: u.ID, Email: u.Email, Role: inv.Role, CreatedAt: rec.now}
-		if err := tx.AddMember(ctx, m); err != nil {
-			return err
-		}
-		if err := rec.record(ctx, tx, AuditEvent{OrgID: inv.OrgID, WorkspaceID: inv.WorkspaceID, ActorID: u.ID, TargetID: inv.ID,
-			Action: EventInvitationAccepted, Details: map[string]string{"email": u.Email, "role": string(inv.Role)}}); err != nil {
-			return err
-		}
-		return rec.record(ctx, tx, AuditEvent{OrgID: inv.OrgID, WorkspaceID: inv.WorkspaceID, ActorID: u.ID, TargetID: u.ID,
-			Action: EventMemberAdded, Details: map[string]string{"email": u.Email, "role": string(inv.Role), "via": "invitation"}})
-	})
-	if err != nil {
-		return Member{}, err
-	}
-	return m, nil
-}
-
-// RevokeInvitation deletes a pending invitation (ActionManageMembers in
-// its workspace); its token stops working. It returns ErrNotFound if the
-// invitation does not exist or the actor holds no role in its
-// organization.
-func (s *Service) RevokeInvitation(ctx context.Context, a Actor, invitationID uuid.UUID) error {
-	return s.update(ctx, func(tx Tx, rec *recorder) error {
-		inv, err := tx.Invitation(ctx, invitationID)
-		if err != nil {
-			return err
-		}
-		if _, err := s.authorizeWrite(ctx, tx, a, ActionManageMembers, InWorkspace(inv.WorkspaceID)); err != nil {
-			return err
-		}
-		if err := tx.DeleteInvitation(ctx, inv.ID); err != nil {
-			return err
-		}
-		return rec.record(ctx, tx, AuditEvent{OrgID: inv.OrgID, WorkspaceID: inv.WorkspaceID, ActorID: a.UserID, TargetID: inv.ID,
-			Action: EventInvitationRevoked, Details: map[string]string{"email": inv.Email}})
-	})
-}
-
-// Invitations lists a workspace's pending invitations by email, expired
-// ones included (ActionManageMembers).
-func (s *Service) Invitations(ctx context.Context, a Actor, wsID uuid.UUID, p Page) (List[Invitation], error) {
-	return listPage(ctx, s, p, cursorInvitations, func() error {
-		_, err := s.authorize(ctx, s.store, a, ActionManageMembers, InWorkspace(wsID))
-		return err
-	}, func(q PageQuery) ([]Invitation, error) {
-		return s.store.ListInvitations(ctx, wsID, q)
-	}, func(i Invitation) Cursor { return Cursor{Key: i.Email, ID: i.ID} })
 }

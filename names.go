@@ -55,7 +55,8 @@ func prepareName(what, s string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", invalid("%s is not valid UTF-8", what)
 	}
-	if strings.TrimSpace(s) == "" {
+	s = strings.TrimSpace(s)
+	if s == "" {
 		return "", nil
 	}
 	if len(s) > maxRawNameBytes {

@@ -2,6 +2,10 @@ package tenancy
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -46,16 +50,207 @@ func (o *Operator) CreateOrganization(ctx context.Context, name, domain string, 
 			return err
 		}
 		if err := rec.record(ctx, tx, AuditEvent{OrgID: org.ID, TargetID: org.ID, Action: EventOrganizationCreated,
-			Details: map[string]string{"name": name, "domain": domain, "by": "operator"}}); err != nil {
+			Details: map[string]string{DetailName: name, DetailDomain: domain, DetailBy: ByOperator}}); err != nil {
 			return err
 		}
 		return rec.record(ctx, tx, AuditEvent{OrgID: org.ID, TargetID: admin, Action: EventOrgAdminGranted,
-			Details: map[string]string{"email": u.Email, "by": "operator"}})
+			Details: map[string]string{DetailEmail: u.Email, DetailBy: ByOperator}})
 	})
 	if err != nil {
 		return Organization{}, err
 	}
 	return org, nil
+}
+
+// MaxNoteLength bounds an operator's note, in characters.
+const MaxNoteLength = 1000
+
+// validNote checks an operator's note: printable text of at most
+// MaxNoteLength characters; support tooling should always give one.
+func validNote(note string) (string, error) {
+	note = strings.TrimSpace(note)
+	if n := utf8.RuneCountInString(note); n > MaxNoteLength {
+		return "", invalid("note is %d characters, over %d", n, MaxNoteLength)
+	}
+	return note, printable("note", note)
+}
+
+// opEvent completes an operator's audit event: no actor, the note and
+// "by": "operator" in its details.
+func opEvent(e AuditEvent, note string) AuditEvent {
+	if e.Details == nil {
+		e.Details = map[string]string{}
+	}
+	e.Details[DetailBy], e.Details[DetailNote] = ByOperator, note
+	return e
+}
+
+// GrantOrgAdmin makes a user an Organization Admin of an organization,
+// whatever its admins say: the way back into an organization whose admins
+// are gone. The user's address must be verified. The note (why, and on
+// whose request) goes to the organization's audit log. It returns
+// ErrInvalidInput for an unverified user or a bad note, ErrNotFound if
+// the organization or user does not exist, and ErrAlreadyExists if the
+// user is already an Organization Admin.
+func (o *Operator) GrantOrgAdmin(ctx context.Context, orgID, userID uuid.UUID, note string) error {
+	note, err := validNote(note)
+	if err != nil {
+		return err
+	}
+	return o.s.update(ctx, func(tx Tx, rec *recorder) error {
+		if err := tx.LockOrganization(ctx, orgID); err != nil {
+			return err
+		}
+		u, err := tx.User(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if !u.EmailVerified {
+			return invalid("user %s has not verified its address: only verified users can be organization admins", userID)
+		}
+		if err := tx.AddOrgAdmin(ctx, orgID, userID, rec.now); err != nil {
+			return err
+		}
+		return rec.record(ctx, tx, opEvent(AuditEvent{OrgID: orgID, TargetID: userID, Action: EventOrgAdminGranted,
+			Details: map[string]string{DetailEmail: u.Email}}, note))
+	})
+}
+
+// ResetSecurityPolicy turns an organization's security policy off (the
+// zero SecurityPolicy): the way back from a policy that locks everyone
+// out. It returns ErrInvalidInput for a bad note and ErrNotFound if the
+// organization does not exist.
+func (o *Operator) ResetSecurityPolicy(ctx context.Context, orgID uuid.UUID, note string) (Organization, error) {
+	note, err := validNote(note)
+	if err != nil {
+		return Organization{}, err
+	}
+	var org Organization
+	err = o.s.update(ctx, func(tx Tx, rec *recorder) error {
+		if err := tx.LockOrganization(ctx, orgID); err != nil {
+			return err
+		}
+		if org, err = tx.Organization(ctx, orgID); err != nil {
+			return err
+		}
+		if org.Policy.Equal(SecurityPolicy{}) {
+			return nil
+		}
+		org.Policy = SecurityPolicy{}
+		if err := tx.UpdateOrganization(ctx, org); err != nil {
+			return err
+		}
+		return rec.record(ctx, tx, opEvent(AuditEvent{OrgID: orgID, TargetID: orgID,
+			Action: EventSecurityPolicyChanged, Details: org.Policy.summary()}, note))
+	})
+	if err != nil {
+		return Organization{}, err
+	}
+	return org, nil
+}
+
+// TransferDomain assigns a claimed (or unclaimed) domain to another
+// organization, taking it from the one holding it: the way out of a
+// squatted domain. toOrgID uuid.Nil releases it, so that the next
+// verified sign-up at the domain creates a new organization. Both
+// organizations record the change. Auto-join domains of the losing
+// organization under the domain are dropped with it. It returns
+// ErrInvalidInput for a domain that could not be claimed (see
+// CreateOrganization) or a bad note, ErrNotFound if toOrgID does not
+// exist or, when releasing, no organization holds the domain, and
+// ErrDomainTaken if toOrgID already claims another domain (release that
+// first).
+func (o *Operator) TransferDomain(ctx context.Context, domain string, toOrgID uuid.UUID, note string) error {
+	s := o.s
+	domain, err := s.claimableDomain(domain)
+	if err != nil {
+		return err
+	}
+	if note, err = validNote(note); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx Tx, rec *recorder) error {
+		from, err := tx.OrganizationByDomain(ctx, domain)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			if toOrgID == uuid.Nil {
+				return wrapf(ErrNotFound, "no organization claims %s", domain)
+			}
+			from = Organization{}
+		case err != nil:
+			return err
+		}
+		if from.ID == toOrgID {
+			return nil
+		}
+		ids := []uuid.UUID{from.ID, toOrgID}
+		slices.SortFunc(ids, compareUUID)
+		for _, id := range ids {
+			if id == uuid.Nil {
+				continue
+			}
+			if err := tx.LockOrganization(ctx, id); err != nil {
+				return err
+			}
+		}
+		if from.ID != uuid.Nil {
+			from.Domain = ""
+			from.Policy.AutoJoin.Domains = slices.DeleteFunc(from.Policy.AutoJoin.Domains,
+				func(d string) bool { return inDomain(d, domain) })
+			if len(from.Policy.AutoJoin.Domains) == 0 {
+				from.Policy.AutoJoin.Domains = nil
+			}
+			if err := tx.UpdateOrganization(ctx, from); err != nil {
+				return err
+			}
+			if err := rec.record(ctx, tx, opEvent(AuditEvent{OrgID: from.ID, TargetID: from.ID, Action: EventDomainChanged,
+				Details: map[string]string{DetailFrom: domain, DetailTo: ""}}, note)); err != nil {
+				return err
+			}
+		}
+		if toOrgID == uuid.Nil {
+			return nil
+		}
+		to, err := tx.Organization(ctx, toOrgID)
+		if err != nil {
+			return err
+		}
+		if to.Domain != "" {
+			return wrapf(ErrDomainTaken, "organization %s already claims %s", toOrgID, to.Domain)
+		}
+		to.Domain = domain
+		if err := tx.UpdateOrganization(ctx, to); err != nil {
+			return err
+		}
+		return rec.record(ctx, tx, opEvent(AuditEvent{OrgID: to.ID, TargetID: to.ID, Action: EventDomainChanged,
+			Details: map[string]string{DetailFrom: "", DetailTo: domain}}, note))
+	})
+}
+
+// DeleteOrganization deletes an organization with everything it holds
+// (workspaces, memberships, invitations, Organization Admins), in one
+// transaction, releasing its domain. Its audit log is kept, ending with
+// organization.deleted. The users stay. It returns ErrInvalidInput for a
+// bad note and ErrNotFound if the organization does not exist.
+func (o *Operator) DeleteOrganization(ctx context.Context, orgID uuid.UUID, note string) error {
+	note, err := validNote(note)
+	if err != nil {
+		return err
+	}
+	return o.s.update(ctx, func(tx Tx, rec *recorder) error {
+		if err := tx.LockOrganization(ctx, orgID); err != nil {
+			return err
+		}
+		org, err := tx.Organization(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteOrganization(ctx, orgID); err != nil {
+			return err
+		}
+		return rec.record(ctx, tx, opEvent(AuditEvent{OrgID: orgID, TargetID: orgID, Action: EventOrganizationDeleted,
+			Details: map[string]string{DetailName: org.Name, DetailDomain: org.Domain}}, note))
+	})
 }
 
 // claimableDomain normalizes domain and checks that an organization may

@@ -3,6 +3,7 @@ package tenancy
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -24,8 +25,12 @@ func (s *Service) authorizeAnyRole(ctx context.Context, r Reader, a Actor, act A
 	case err != nil:
 		return Facts{}, s.readFailed(ctx, err)
 	}
-	if reason := sessionFailure(&f.Policy, a, s.clock()); reason != "" {
-		return f, &DeniedError{Decision: Decision{Action: act, Role: f.WorkspaceRole, Reason: reason}}
+	if code, reason := sessionFailure(&f.Policy, a, s.clock()); code != "" {
+		d := Decision{Action: act, Role: f.WorkspaceRole, Reason: reason, Code: code}
+		if d.Role == "" && f.OrgAdmin {
+			d.Role = RoleOrgAdmin
+		}
+		return f, s.deny(ctx, a, d, f)
 	}
 	return f, nil
 }
@@ -53,80 +58,125 @@ func (s *Service) AdminOrganizations(ctx context.Context, userID uuid.UUID) ([]O
 	return orgs, s.readFailed(ctx, err)
 }
 
-// RenameOrganization renames an organization (ActionEditOrganization). The
-// name is trimmed and must be 1 to MaxNameLength characters.
+// RenameOrganization renames an organization (ActionEditOrganization).
+// The name is prepared as a display name (see NameKey) and must be 1 to
+// MaxNameLength characters; renaming to the current name changes nothing
+// and records no event. It returns ErrInvalidInput for a bad name,
+// ErrNotFound if the organization does not exist or the actor holds no
+// role in it, and ErrForbidden if the actor lacks the permission.
 func (s *Service) RenameOrganization(ctx context.Context, a Actor, id uuid.UUID, name string) (Organization, error) {
 	name, err := validName("organization", name)
 	if err != nil {
 		return Organization{}, err
 	}
-	return s.updateOrganization(ctx, a, id, ActionEditOrganization, func(o *Organization) (AuditEvent, error) {
-		e := AuditEvent{Action: EventOrganizationRenamed, Details: map[string]string{"from": o.Name, "to": name}}
+	return s.updateOrganization(ctx, a, id, ActionEditOrganization, func(o *Organization) (*AuditEvent, error) {
+		if o.Name == name {
+			return nil, nil
+		}
+		e := &AuditEvent{Action: EventOrganizationRenamed, Details: map[string]string{DetailFrom: o.Name, DetailTo: name}}
 		o.Name = name
 		return e, nil
 	})
 }
 
 // SetBilling replaces an organization's billing details
-// (ActionManageBilling). The email, if any, must be a valid address.
+// (ActionManageBilling); setting the current details changes nothing and
+// records no event. It returns ErrInvalidInput (or ErrInvalidEmail) for a
+// malformed email or customer reference, ErrNotFound if the organization
+// does not exist or the actor holds no role in it, and ErrForbidden if the
+// actor lacks the permission.
 func (s *Service) SetBilling(ctx context.Context, a Actor, id uuid.UUID, b Billing) (Organization, error) {
 	b, err := b.Validate()
 	if err != nil {
 		return Organization{}, err
 	}
-	return s.updateOrganization(ctx, a, id, ActionManageBilling, func(o *Organization) (AuditEvent, error) {
+	return s.updateOrganization(ctx, a, id, ActionManageBilling, func(o *Organization) (*AuditEvent, error) {
+		if o.Billing == b {
+			return nil, nil
+		}
 		o.Billing = b
-		return AuditEvent{Action: EventBillingChanged,
-			Details: map[string]string{"email": b.Email, "customer_ref": b.CustomerRef}}, nil
+		return &AuditEvent{Action: EventBillingChanged,
+			Details: map[string]string{DetailEmail: b.Email, "customer_ref": b.CustomerRef}}, nil
 	})
 }
 
 // SetSecurityPolicy replaces an organization's security policy
-// (ActionEditSecurityPolicy). It returns ErrInvalidInput for a malformed
-// policy or auto-join workspaces outside the organization, and ErrLockout
-// if the acting session itself would fail the new policy.
+// (ActionEditSecurityPolicy); setting the current policy changes nothing
+// and records no event. It returns ErrInvalidInput for a malformed policy
+// (see SecurityPolicy.Validate), auto-join workspaces outside the
+// organization, or auto-join domains that are not subdomains of its
+// domain; ErrLockout if the acting session itself would fail the new
+// policy; ErrNotFound if the organization does not exist or the actor
+// holds no role in it; and ErrForbidden if the actor lacks the permission.
 func (s *Service) SetSecurityPolicy(ctx context.Context, a Actor, id uuid.UUID, p SecurityPolicy) (Organization, error) {
 	p, err := p.Validate(s.policy)
 	if err != nil {
 		return Organization{}, err
 	}
-	return s.updateOrganization(ctx, a, id, ActionEditSecurityPolicy, func(o *Organization) (AuditEvent, error) {
-		if reason := sessionFailure(&p, a, s.clock()); reason != "" {
-			return AuditEvent{}, wrapf(ErrLockout, "%s", reason)
+	return s.updateOrganization(ctx, a, id, ActionEditSecurityPolicy, func(o *Organization) (*AuditEvent, error) {
+		if _, reason := sessionFailure(&p, a, s.clock()); reason != "" {
+			return nil, wrapf(ErrLockout, "%s", reason)
+		}
+		if p.Equal(o.Policy) {
+			return nil, nil
 		}
 		o.Policy = p
-		return AuditEvent{Action: EventSecurityPolicyChanged, Details: p.summary()}, nil
+		return &AuditEvent{Action: EventSecurityPolicyChanged, Details: p.summary()}, nil
 	}, func(ctx context.Context, tx Tx, o Organization) error {
-		for _, wsID := range p.AutoJoin.Workspaces {
-			ws, err := tx.Workspace(ctx, wsID)
-			if errors.Is(err, ErrNotFound) || err == nil && ws.OrgID != o.ID {
-				return invalid("auto-join workspace %s is not in the organization", wsID)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.checkPolicyScope(ctx, tx, o, p)
 	})
 }
 
+// checkPolicyScope checks what SecurityPolicy.Validate cannot: that the
+// auto-join workspaces belong to the organization and the auto-join
+// domains are subdomains of its domain.
+func (s *Service) checkPolicyScope(ctx context.Context, tx Tx, o Organization, p SecurityPolicy) error {
+	for _, d := range p.AutoJoin.Domains {
+		if o.Domain == "" || d == o.Domain || !inDomain(d, o.Domain) {
+			return invalid("auto-join domain %q is not a subdomain of the organization's domain %q", d, o.Domain)
+		}
+	}
+	for _, wsID := range p.AutoJoin.Workspaces {
+		ws, err := tx.Workspace(ctx, wsID)
+		if errors.Is(err, ErrNotFound) || err == nil && ws.OrgID != o.ID {
+			return invalid("auto-join workspace %s is not in the organization", wsID)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Equal reports whether two policies are the same. Both should be
+// normalized (see Validate); lists compare in order.
+func (sp SecurityPolicy) Equal(o SecurityPolicy) bool {
+	return sp.RequireMFA == o.RequireMFA && sp.RequireSSO == o.RequireSSO &&
+		sp.MaxSessionAge == o.MaxSessionAge && sp.InvitationTTL == o.InvitationTTL &&
+		slices.Equal(sp.AllowedIPs, o.AllowedIPs) && slices.Equal(sp.AllowedEmailDomains, o.AllowedEmailDomains) &&
+		sp.AutoJoin.Role == o.AutoJoin.Role && slices.Equal(sp.AutoJoin.Workspaces, o.AutoJoin.Workspaces) &&
+		slices.Equal(sp.AutoJoin.Domains, o.AutoJoin.Domains)
+}
+
 // summary describes a policy for the audit log.
-func (p SecurityPolicy) summary() map[string]string {
+func (sp SecurityPolicy) summary() map[string]string {
 	return map[string]string{
-		"require_mfa":           strconv.FormatBool(p.RequireMFA),
-		"require_sso":           strconv.FormatBool(p.RequireSSO),
-		"max_session_age":       p.MaxSessionAge.String(),
-		"allowed_ips":           strconv.Itoa(len(p.AllowedIPs)),
-		"allowed_email_domains": strconv.Itoa(len(p.AllowedEmailDomains)),
-		"invitation_ttl":        p.InvitationTTL.String(),
-		"auto_join_workspaces":  strconv.Itoa(len(p.AutoJoin.Workspaces)),
+		"require_mfa":           strconv.FormatBool(sp.RequireMFA),
+		"require_sso":           strconv.FormatBool(sp.RequireSSO),
+		"max_session_age":       sp.MaxSessionAge.String(),
+		"allowed_ips":           strconv.Itoa(len(sp.AllowedIPs)),
+		"allowed_email_domains": strconv.Itoa(len(sp.AllowedEmailDomains)),
+		"invitation_ttl":        sp.InvitationTTL.String(),
+		"auto_join_workspaces":  strconv.Itoa(len(sp.AutoJoin.Workspaces)),
+		"auto_join_domains":     strconv.Itoa(len(sp.AutoJoin.Domains)),
 	}
 }
 
-// updateOrganization authorizes act, applies change to the organization,
-// runs the optional checks, saves it and records the event change returns.
+// updateOrganization authorizes act, runs the optional checks, applies
+// change to the organization and, unless change returned no event (it
+// changed nothing), saves it and records the event.
 func (s *Service) updateOrganization(ctx context.Context, a Actor, id uuid.UUID, act Action,
-	change func(*Organization) (AuditEvent, error), checks ...func(context.Context, Tx, Organization) error) (Organization, error) {
+	change func(*Organization) (*AuditEvent, error), checks ...func(context.Context, Tx, Organization) error) (Organization, error) {
 	var out Organization
 	err := s.update(ctx, func(tx Tx, rec *recorder) error {
 		if _, err := s.authorizeWrite(ctx, tx, a, act, InOrganization(id)); err != nil {
@@ -145,20 +195,27 @@ func (s *Service) updateOrganization(ctx context.Context, a Actor, id uuid.UUID,
 		if err != nil {
 			return err
 		}
+		out = o
+		if e == nil {
+			return nil
+		}
 		if err := tx.UpdateOrganization(ctx, o); err != nil {
 			return err
 		}
 		e.OrgID, e.ActorID, e.TargetID = o.ID, a.UserID, o.ID
-		out = o
-		return rec.record(ctx, tx, e)
+		return rec.record(ctx, tx, *e)
 	})
 	return out, err
 }
 
 // GrantOrgAdmin makes a user an Organization Admin (ActionManageOrgUsers).
-// It returns ErrNotFound if the user does not exist, ErrAlreadyExists if
-// it is already one, and ErrForbidden if the organization's allowed email
-// domains exclude its address.
+// Only a user whose address is verified can be one: an unverified account
+// could otherwise hold an organization it does not belong to. It returns
+// ErrNotFound if the user does not exist (or the organization, or the
+// actor holds no role in it), ErrInvalidInput if the user's address is not
+// verified, ErrAlreadyExists if it is already one, and ErrForbidden if the
+// actor lacks the permission or the organization's allowed email domains
+// exclude the address (DeniedEmailDomain).
 func (s *Service) GrantOrgAdmin(ctx context.Context, a Actor, orgID, userID uuid.UUID) error {
 	return s.update(ctx, func(tx Tx, rec *recorder) error {
 		f, err := s.authorizeWrite(ctx, tx, a, ActionManageOrgUsers, InOrganization(orgID))
@@ -169,21 +226,27 @@ func (s *Service) GrantOrgAdmin(ctx context.Context, a Actor, orgID, userID uuid
 		if err != nil {
 			return err
 		}
-		if err := emailAllowed(&f.Policy, ActionManageOrgUsers, u.Email); err != nil {
+		if !u.EmailVerified {
+			return invalid("user %s has not verified its address: only verified users can be organization admins", userID)
+		}
+		if err := s.checkEmailAllowed(ctx, a, f, ActionManageOrgUsers, u.Email); err != nil {
 			return err
 		}
 		if err := tx.AddOrgAdmin(ctx, orgID, userID, rec.now); err != nil {
 			return err
 		}
 		return rec.record(ctx, tx, AuditEvent{OrgID: orgID, ActorID: a.UserID, TargetID: userID,
-			Action: EventOrgAdminGranted, Details: map[string]string{"email": u.Email}})
+			Action: EventOrgAdminGranted, Details: map[string]string{DetailEmail: u.Email}})
 	})
 }
 
 // RevokeOrgAdmin takes the Organization Admin role from a user
-// (ActionManageOrgUsers); the user keeps its workspace roles. It returns
-// ErrNotFound if the user is not an Organization Admin and ErrLastAdmin if
-// it is the last one.
+// (ActionManageOrgUsers); the user keeps its workspace roles, and the
+// invitations it issued that it can no longer grant are revoked. It
+// returns ErrNotFound if the user is not an Organization Admin (or the
+// organization does not exist, or the actor holds no role in it),
+// ErrLastAdmin if it is the last one, and ErrForbidden if the actor lacks
+// the permission.
 func (s *Service) RevokeOrgAdmin(ctx context.Context, a Actor, orgID, userID uuid.UUID) error {
 	return s.update(ctx, func(tx Tx, rec *recorder) error {
 		if _, err := s.authorizeWrite(ctx, tx, a, ActionManageOrgUsers, InOrganization(orgID)); err != nil {
@@ -195,7 +258,11 @@ func (s *Service) RevokeOrgAdmin(ctx context.Context, a Actor, orgID, userID uui
 		if err := tx.RemoveOrgAdmin(ctx, orgID, userID); err != nil {
 			return err
 		}
-		return rec.record(ctx, tx, AuditEvent{OrgID: orgID, ActorID: a.UserID, TargetID: userID, Action: EventOrgAdminRevoked})
+		if err := rec.record(ctx, tx, AuditEvent{OrgID: orgID, ActorID: a.UserID, TargetID: userID, Action: EventOrgAdminRevoked}); err != nil {
+			return err
+		}
+		_, err := s.revokeLapsedInvitations(ctx, tx, rec, a.UserID, orgID, userID)
+		return err
 	})
 }
 
@@ -241,50 +308,85 @@ func (s *Service) checkWorkspaceAdminRemovable(ctx context.Context, tx Tx, m Mem
 // organization, atomically: Organization Admin and all its workspace
 // memberships (ActionManageOrgUsers). It also revokes the invitations
 // pending for the user's address in the organization's workspaces, which
-// would otherwise let it back in. It returns ErrNotFound if the user
-// holds no role there and ErrLastAdmin, changing nothing, if the user is
-// the last admin of the organization or of any of its workspaces.
+// would otherwise let it back in, and those it issued there and can no
+// longer grant. It returns ErrNotFound if the user holds no role there
+// (or the organization does not exist, or the actor holds no role in it),
+// ErrForbidden if the actor lacks the permission, and ErrLastAdmin,
+// changing nothing, if the user is the last admin of the organization or
+// of any of its workspaces.
 func (s *Service) RemoveFromOrganization(ctx context.Context, a Actor, orgID, userID uuid.UUID) error {
 	return s.update(ctx, func(tx Tx, rec *recorder) error {
 		if _, err := s.authorizeWrite(ctx, tx, a, ActionManageOrgUsers, InOrganization(orgID)); err != nil {
 			return err
 		}
-		admin, err := tx.IsOrgAdmin(ctx, orgID, userID)
-		if err != nil {
-			return err
-		}
-		ms, err := tx.UserOrgMemberships(ctx, orgID, userID)
-		if err != nil {
-			return err
-		}
-		if !admin && len(ms) == 0 {
-			return wrapf(ErrNotFound, "user %s holds no role in organization %s", userID, orgID)
-		}
-		if admin {
-			if err := s.checkOrgAdminRemovable(ctx, tx, orgID, userID); err != nil {
-				return err
-			}
-			if err := tx.RemoveOrgAdmin(ctx, orgID, userID); err != nil {
-				return err
-			}
-		}
-		for _, m := range ms {
-			if err := s.checkWorkspaceAdminRemovable(ctx, tx, m); err != nil {
-				return err
-			}
-			if err := tx.RemoveMember(ctx, m.WorkspaceID, userID); err != nil {
-				return err
-			}
-		}
-		revoked, err := revokeUserInvitations(ctx, tx, orgID, userID)
-		if err != nil {
-			return err
-		}
-		return rec.record(ctx, tx, AuditEvent{OrgID: orgID, ActorID: a.UserID, TargetID: userID,
-			Action: EventUserRemovedFromOrg, Details: map[string]string{
-				"org_admin": strconv.FormatBool(admin), "workspaces": strconv.Itoa(len(ms)),
-				"invitations_revoked": strconv.Itoa(revoked)}})
+		return s.dropOrgRoles(ctx, tx, rec, a.UserID, orgID, userID, EventUserRemovedFromOrg)
 	})
+}
+
+// LeaveOrganization drops every role the actor holds in an organization,
+// atomically: Organization Admin and all its workspace memberships. It
+// needs no permission, but the actor's session must satisfy the
+// organization's security policy, as for leaving a workspace. The
+// invitations it issued there are revoked, and those pending for its
+// address too. It returns ErrNotFound if the organization does not exist
+// or the actor holds no role in it, ErrForbidden if its session fails the
+// policy, and ErrLastAdmin, changing nothing, if the actor is the last
+// admin of the organization or of any of its workspaces.
+func (s *Service) LeaveOrganization(ctx context.Context, a Actor, orgID uuid.UUID) error {
+	return s.update(ctx, func(tx Tx, rec *recorder) error {
+		if _, err := s.lockScope(ctx, tx, InOrganization(orgID)); err != nil {
+			return err
+		}
+		if _, err := s.authorizeAnyRole(ctx, tx, a, actionLeaveOrganization, InOrganization(orgID)); err != nil {
+			return err
+		}
+		return s.dropOrgRoles(ctx, tx, rec, a.UserID, orgID, a.UserID, EventUserLeftOrg)
+	})
+}
+
+// dropOrgRoles removes every role userID holds in orgID, revokes the
+// invitations to its address there and those it issued there, and records
+// event. The caller holds the organization's lock.
+func (s *Service) dropOrgRoles(ctx context.Context, tx Tx, rec *recorder, actorID, orgID, userID uuid.UUID, event string) error {
+	admin, err := tx.IsOrgAdmin(ctx, orgID, userID)
+	if err != nil {
+		return err
+	}
+	ms, err := tx.UserOrgMemberships(ctx, orgID, userID)
+	if err != nil {
+		return err
+	}
+	if !admin && len(ms) == 0 {
+		return wrapf(ErrNotFound, "user %s holds no role in organization %s", userID, orgID)
+	}
+	if admin {
+		if err := s.checkOrgAdminRemovable(ctx, tx, orgID, userID); err != nil {
+			return err
+		}
+		if err := tx.RemoveOrgAdmin(ctx, orgID, userID); err != nil {
+			return err
+		}
+	}
+	for _, m := range ms {
+		if err := s.checkWorkspaceAdminRemovable(ctx, tx, m); err != nil {
+			return err
+		}
+		if err := tx.RemoveMember(ctx, m.WorkspaceID, userID); err != nil {
+			return err
+		}
+	}
+	revoked, err := revokeUserInvitations(ctx, tx, orgID, userID)
+	if err != nil {
+		return err
+	}
+	if err := rec.record(ctx, tx, AuditEvent{OrgID: orgID, ActorID: actorID, TargetID: userID,
+		Action: event, Details: map[string]string{
+			DetailOrgAdmin: strconv.FormatBool(admin), DetailWorkspaces: strconv.Itoa(len(ms)),
+			DetailInvitationsRevoked: strconv.Itoa(revoked)}}); err != nil {
+		return err
+	}
+	_, err = s.revokeLapsedInvitations(ctx, tx, rec, actorID, orgID, userID)
+	return err
 }
 
 // revokeUserInvitations deletes the invitations pending for userID's

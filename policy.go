@@ -102,9 +102,40 @@ func InOrganization(id uuid.UUID) Scope { return Scope{OrgID: id} }
 type Decision struct {
 	Allowed bool
 	Action  Action
-	Role    Role   // the role that decided, "" if none
-	Reason  string // one human-readable sentence, for logs and error messages
+	Role    Role       // the role that decided, "" if none
+	Reason  string     // one human-readable sentence, for logs and error messages
+	Code    DenialCode // why it was denied, for programs; "" when allowed
 }
+
+// DenialCode says, for programs, why a decision denied: a UI asks for a
+// multi-factor step-up on DeniedMFA and a fresh sign-in on
+// DeniedSessionAge, and shows "no access" on DeniedPermission. The set may
+// grow; treat an unknown code like DeniedPermission.
+type DenialCode string
+
+// The denial codes.
+const (
+	// DeniedNoRole: the actor holds no role in the organization (or the
+	// scope does not exist).
+	DeniedNoRole DenialCode = "no_role"
+	// DeniedPermission: the actor's roles do not grant the action, or do
+	// not cover the role it tries to grant.
+	DeniedPermission DenialCode = "permission"
+	// DeniedMFA: the organization requires multi-factor authentication.
+	DeniedMFA DenialCode = "mfa_required"
+	// DeniedSSO: the organization requires its single sign-on.
+	DeniedSSO DenialCode = "sso_required"
+	// DeniedSessionAge: the session authenticated too long ago.
+	DeniedSessionAge DenialCode = "session_too_old"
+	// DeniedIP: the request comes from an address the organization does
+	// not allow.
+	DeniedIP DenialCode = "ip_not_allowed"
+	// DeniedEmailDomain: the organization's allowed email domains exclude
+	// the address being invited, added, or granted a role.
+	DeniedEmailDomain DenialCode = "email_domain_not_allowed"
+	// DeniedUnknownAction: the policy does not define the action.
+	DeniedUnknownAction DenialCode = "unknown_action"
+)
 
 // Reasons that do not depend on the role or action. They are constants so
 // that a decision never allocates.
@@ -259,7 +290,7 @@ func (p *Policy) IsWorkspaceRole(r Role) bool {
 func (p *Policy) Decide(f Facts, a Actor, act Action, now time.Time) Decision {
 	d := Decision{Action: act}
 	if !f.HasRole() {
-		d.Reason = reasonNoRole
+		d.Reason, d.Code = reasonNoRole, DeniedNoRole
 		return d
 	}
 	var wsRole *policyRole
@@ -273,13 +304,13 @@ func (p *Policy) Decide(f Facts, a Actor, act Action, now time.Time) Decision {
 	case f.OrgAdmin:
 		d.Role = RoleOrgAdmin
 	}
-	if reason := sessionFailure(&f.Policy, a, now); reason != "" {
-		d.Reason = reason
+	if code, reason := sessionFailure(&f.Policy, a, now); code != "" {
+		d.Reason, d.Code = reason, code
 		return d
 	}
 	i, ok := p.index[act]
 	if !ok {
-		d.Reason = reasonUnknownAction
+		d.Reason, d.Code = reasonUnknownAction, DeniedUnknownAction
 		return d
 	}
 	if wsRole != nil && wsRole.bits.has(i) {
@@ -290,6 +321,7 @@ func (p *Policy) Decide(f Facts, a Actor, act Action, now time.Time) Decision {
 		d.Allowed, d.Role, d.Reason = true, RoleOrgAdmin, orgAdmin.allow[i]
 		return d
 	}
+	d.Code = DeniedPermission
 	switch {
 	case wsRole != nil:
 		d.Reason = wsRole.deny[i]
@@ -321,20 +353,20 @@ func (p *Policy) covers(wsRole Role, orgAdmin bool, r Role) bool {
 	return want.bits.subsetOf(held)
 }
 
-// sessionFailure returns the reason the actor's session fails the
-// organization's requirements, or "" if it passes.
-func sessionFailure(sp *SecurityPolicy, a Actor, now time.Time) string {
+// sessionFailure returns the code and reason the actor's session fails
+// the organization's requirements, or "" if it passes.
+func sessionFailure(sp *SecurityPolicy, a Actor, now time.Time) (DenialCode, string) {
 	switch {
 	case sp.RequireMFA && !a.MFA:
-		return reasonMFA
+		return DeniedMFA, reasonMFA
 	case sp.RequireSSO && !a.SSO:
-		return reasonSSO
+		return DeniedSSO, reasonSSO
 	case sp.MaxSessionAge > 0 && (a.AuthenticatedAt.IsZero() || now.Sub(a.AuthenticatedAt) > sp.MaxSessionAge):
-		return reasonSessionAge
+		return DeniedSessionAge, reasonSessionAge
 	case len(sp.AllowedIPs) > 0 && !ipAllowed(sp.AllowedIPs, a.IP):
-		return reasonIP
+		return DeniedIP, reasonIP
 	}
-	return ""
+	return "", ""
 }
 
 func ipAllowed(prefixes []netip.Prefix, ip netip.Addr) bool {

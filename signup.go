@@ -3,6 +3,7 @@ package tenancy
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/google/uuid"
 )
@@ -13,6 +14,11 @@ import (
 type SignUpRequest struct {
 	Email, Name   string
 	EmailVerified bool
+	// ID is the host's own ID for the user; uuid.New() when uuid.Nil.
+	ID uuid.UUID
+	// ExternalID is the identity provider's subject ("auth0|123"),
+	// unique when set; see UserByExternalID.
+	ExternalID string
 }
 
 // SignUpResult is what a sign-up did.
@@ -28,17 +34,22 @@ type SignUpResult struct {
 // claimed); the bound guards against a misbehaving Store.
 const maxDomainRaces = 3
 
-// SignUp creates a user. When the address is verified and professional
-// (not at a personal or disposable provider, under an ICANN public suffix)
-// and its organization domain is unclaimed, it also creates the
-// organization and makes the user its first Organization Admin. When the
-// domain is already claimed, the user joins the workspaces of that
-// organization's auto-join policy, if any.
+// MaxExternalIDLength bounds User.ExternalID, in bytes.
+const MaxExternalIDLength = 255
+
+// SignUp creates a user. When the address is verified, professional (not
+// at a free, disposable or relay provider; see EmailClassifier), under an
+// ICANN public suffix, and at its organization domain itself
+// ("ann@acme.co.uk", not "ann@eng.acme.co.uk"), and that domain is
+// unclaimed, it also creates the organization and makes the user its first
+// Organization Admin. When the domain is already claimed, a verified user
+// at the domain (or at one of the organization's AutoJoin.Domains) joins
+// the workspaces of its auto-join policy.
 //
 // It returns an error matching ErrInvalidEmail for a malformed address,
-// ErrInvalidInput for a bad name, and ErrAlreadyExists if a user already
-// has this address. Concurrent sign-ups from one domain create exactly one
-// organization.
+// ErrInvalidInput for a bad name or external ID, and ErrAlreadyExists if a
+// user already has this address, ID or external ID. Concurrent sign-ups
+// from one domain create exactly one organization.
 func (s *Service) SignUp(ctx context.Context, r SignUpRequest) (SignUpResult, error) {
 	email, err := ParseEmail(r.Email)
 	if err != nil {
@@ -48,22 +59,40 @@ func (s *Service) SignUp(ctx context.Context, r SignUpRequest) (SignUpResult, er
 	if err != nil {
 		return SignUpResult{}, err
 	}
-	u := User{ID: uuid.New(), Email: email.String(), Name: name, EmailVerified: r.EmailVerified}
+	if err := validExternalID(r.ExternalID); err != nil {
+		return SignUpResult{}, err
+	}
+	u := User{ID: r.ID, Email: email.String(), Name: name, EmailVerified: r.EmailVerified, ExternalID: r.ExternalID}
+	if u.ID == uuid.Nil {
+		u.ID = uuid.New()
+	}
 	return s.withDomainRetry(ctx, func(tx Tx, rec *recorder) (SignUpResult, error) {
 		u.CreatedAt = rec.now
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, ErrAlreadyExists) {
-				return SignUpResult{}, wrapf(ErrAlreadyExists, "a user already signed up with %s", u.Email)
+				return SignUpResult{}, wrapf(ErrAlreadyExists, "a user already signed up with this address, ID or external ID")
 			}
 			return SignUpResult{}, err
 		}
-		return s.applyOrgRules(ctx, tx, rec, u, email, EventUserSignedUp)
+		return s.applyOrgRules(ctx, tx, rec, u, email, AuditEvent{Action: EventUserSignedUp,
+			Details: map[string]string{DetailEmail: u.Email}})
 	})
+}
+
+// validExternalID checks an identity provider's subject: "" or up to
+// MaxExternalIDLength bytes of printable UTF-8.
+func validExternalID(id string) error {
+	if len(id) > MaxExternalIDLength {
+		return invalid("external ID is over %d bytes", MaxExternalIDLength)
+	}
+	return printable("external ID", id)
 }
 
 // ConfirmEmail records that the user's address is now verified and applies
 // the organization rules of SignUp. It does nothing for an address already
-// verified. It returns ErrNotFound if the user does not exist.
+// verified, also when several calls race: exactly one records the
+// confirmation, and all succeed. It returns ErrNotFound if the user does
+// not exist.
 func (s *Service) ConfirmEmail(ctx context.Context, userID uuid.UUID) (SignUpResult, error) {
 	return s.withDomainRetry(ctx, func(tx Tx, rec *recorder) (SignUpResult, error) {
 		u, err := tx.User(ctx, userID)
@@ -77,18 +106,19 @@ func (s *Service) ConfirmEmail(ctx context.Context, userID uuid.UUID) (SignUpRes
 		if err != nil {
 			return SignUpResult{}, err
 		}
-		u.EmailVerified = true
-		if err := tx.UpdateUser(ctx, u); err != nil {
+		changed, err := tx.VerifyUserEmail(ctx, u.ID, u.Email)
+		if err != nil {
 			return SignUpResult{}, err
 		}
-		return s.applyOrgRules(ctx, tx, rec, u, email, EventUserEmailConfirmed)
+		if !changed {
+			// Another call confirmed it (or changed the address) first.
+			u, err := tx.User(ctx, userID)
+			return SignUpResult{User: u}, err
+		}
+		u.EmailVerified = true
+		return s.applyOrgRules(ctx, tx, rec, u, email, AuditEvent{Action: EventUserEmailConfirmed,
+			Details: map[string]string{DetailEmail: u.Email}})
 	})
-}
-
-// User returns a user; ErrNotFound if there is none with this ID.
-func (s *Service) User(ctx context.Context, id uuid.UUID) (User, error) {
-	u, err := s.store.User(ctx, id)
-	return u, s.readFailed(ctx, err)
 }
 
 // withDomainRetry runs fn in a transaction, again if it lost the race to
@@ -112,15 +142,20 @@ func (s *Service) withDomainRetry(ctx context.Context, fn func(Tx, *recorder) (S
 }
 
 // applyOrgRules creates or joins the organization of a user's domain when
-// the rules allow it, and records event for the user followed by what the
-// rules did.
-func (s *Service) applyOrgRules(ctx context.Context, tx Tx, rec *recorder, u User, email Email, event string) (SignUpResult, error) {
+// the rules allow it, and records first (the user's own event, completed
+// here) followed by what the rules did.
+func (s *Service) applyOrgRules(ctx context.Context, tx Tx, rec *recorder, u User, email Email, first AuditEvent) (SignUpResult, error) {
 	res := SignUpResult{User: u}
 	var orgEvents []AuditEvent
 	if u.EmailVerified && email.Claimable() && !s.classifier.IsPersonal(email) {
 		org, err := tx.OrganizationByDomain(ctx, email.OrgDomain())
 		switch {
 		case errors.Is(err, ErrNotFound):
+			if email.Domain() != email.OrgDomain() {
+				// A mailbox on a subdomain (users.noreply.github.com,
+				// eng.acme.co.uk) never claims the company's domain.
+				break
+			}
 			org = Organization{ID: uuid.New(), Name: email.OrgDomain(), Domain: email.OrgDomain(), CreatedAt: rec.now}
 			if err := tx.CreateOrganization(ctx, org); err != nil {
 				return res, err
@@ -131,13 +166,13 @@ func (s *Service) applyOrgRules(ctx context.Context, tx Tx, rec *recorder, u Use
 			res.Organization, res.CreatedOrganization = &org, true
 			orgEvents = append(orgEvents,
 				AuditEvent{OrgID: org.ID, ActorID: u.ID, TargetID: org.ID, Action: EventOrganizationCreated,
-					Details: map[string]string{"name": org.Name, "domain": org.Domain}},
+					Details: map[string]string{DetailName: org.Name, DetailDomain: org.Domain}},
 				AuditEvent{OrgID: org.ID, ActorID: u.ID, TargetID: u.ID, Action: EventOrgAdminGranted,
-					Details: map[string]string{"email": u.Email}})
+					Details: map[string]string{DetailEmail: u.Email}})
 		case err != nil:
 			return res, err
 		default:
-			joined, err := s.autoJoin(ctx, tx, rec, org, u)
+			joined, err := s.autoJoin(ctx, tx, rec, &org, u, email)
 			if err != nil {
 				return res, err
 			}
@@ -146,12 +181,12 @@ func (s *Service) applyOrgRules(ctx context.Context, tx Tx, rec *recorder, u Use
 				for _, m := range joined {
 					orgEvents = append(orgEvents, AuditEvent{OrgID: org.ID, WorkspaceID: m.WorkspaceID,
 						ActorID: u.ID, TargetID: u.ID, Action: EventMemberAdded,
-						Details: map[string]string{"email": u.Email, "role": string(m.Role), "via": "auto_join"}})
+						Details: map[string]string{DetailEmail: u.Email, DetailRole: string(m.Role), DetailVia: ViaAutoJoin}})
 				}
 			}
 		}
 	}
-	first := AuditEvent{ActorID: u.ID, TargetID: u.ID, Action: event, Details: map[string]string{"email": u.Email}}
+	first.ActorID, first.TargetID = u.ID, u.ID
 	if res.Organization != nil {
 		first.OrgID = res.Organization.ID
 	}
@@ -163,16 +198,30 @@ func (s *Service) applyOrgRules(ctx context.Context, tx Tx, rec *recorder, u Use
 	return res, nil
 }
 
-// autoJoin adds u to the workspaces of org's auto-join policy that still
-// exist, unless the policy's allowed email domains exclude the address.
-func (s *Service) autoJoin(ctx context.Context, tx Tx, rec *recorder, org Organization, u User) ([]Member, error) {
+// autoJoin adds u to the workspaces of the auto-join policy of org (read
+// without a lock; it is re-read here under one) when the verified address
+// is at the organization's domain or one of its AutoJoin.Domains, unless
+// the allowed email domains exclude it. It skips workspaces u already
+// belongs to and those deleted meanwhile. The organization's lock orders
+// it after any concurrent workspace deletion or policy change.
+func (s *Service) autoJoin(ctx context.Context, tx Tx, rec *recorder, org *Organization, u User, email Email) ([]Member, error) {
+	if err := tx.LockOrganization(ctx, org.ID); errors.Is(err, ErrNotFound) {
+		return nil, nil // deleted meanwhile
+	} else if err != nil {
+		return nil, err
+	}
+	fresh, err := tx.Organization(ctx, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	*org = fresh
 	aj := org.Policy.AutoJoin
 	role := aj.Role
 	if role == "" {
 		role = RoleMember
 	}
-	if len(aj.Workspaces) == 0 || !s.policy.IsWorkspaceRole(role) ||
-		emailAllowed(&org.Policy, ActionManageMembers, u.Email) != nil {
+	atDomain := email.Domain() == org.Domain || slices.Contains(aj.Domains, email.Domain())
+	if len(aj.Workspaces) == 0 || !atDomain || !s.policy.IsWorkspaceRole(role) || !emailAllowed(&org.Policy, u.Email) {
 		return nil, nil
 	}
 	var joined []Member
@@ -182,6 +231,11 @@ func (s *Service) autoJoin(ctx context.Context, tx Tx, rec *recorder, org Organi
 			continue
 		}
 		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Member(ctx, ws.ID, u.ID); err == nil {
+			continue // already a member, by invitation or otherwise
+		} else if !errors.Is(err, ErrNotFound) {
 			return nil, err
 		}
 		m := Member{WorkspaceID: ws.ID, UserID: u.ID, Email: u.Email, Role: role, CreatedAt: rec.now}

@@ -96,14 +96,20 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 
 // Check decides whether the actor may perform act in scope. The error is
 // non-nil only when the store fails; a missing workspace or organization,
-// or an actor with no role in it, is a denied Decision. It reads the store
-// once and never caches, so a revoked role is denied on the next call.
+// or an actor with no role in it, is a denied Decision (DeniedNoRole). It
+// reads the store once and never caches, so a revoked role is denied on
+// the next call.
 func (s *Service) Check(ctx context.Context, a Actor, act Action, sc Scope) (Decision, error) {
-	d, _, err := s.decide(ctx, s.store, a, act, sc)
+	d, f, err := s.decide(ctx, s.store, a, act, sc)
 	if errors.Is(err, ErrNotFound) {
-		return Decision{Action: act, Reason: reasonNoRole}, nil
+		d = noRoleDecision(act)
+	} else if err != nil {
+		return Decision{}, err
 	}
-	return d, err
+	if !d.Allowed {
+		s.logDenial(ctx, a, d, f)
+	}
+	return d, nil
 }
 
 // Authorize is Check as an error: nil when allowed, otherwise a
@@ -111,16 +117,25 @@ func (s *Service) Check(ctx context.Context, a Actor, act Action, sc Scope) (Dec
 // no role in the organization, or it does not exist), or a store failure.
 func (s *Service) Authorize(ctx context.Context, a Actor, act Action, sc Scope) error {
 	d, f, err := s.decide(ctx, s.store, a, act, sc)
-	if errors.Is(err, ErrNotFound) {
-		return &DeniedError{Decision: Decision{Action: act, Reason: reasonNoRole}, noRole: true}
-	}
-	if err != nil || d.Allowed {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return s.deny(ctx, a, noRoleDecision(act), Facts{})
+	case err != nil:
 		return err
+	case d.Allowed:
+		return nil
 	}
-	return &DeniedError{Decision: d, noRole: !f.HasRole()}
+	return s.deny(ctx, a, d, f)
 }
 
-// decide reads the facts through r and decides; it logs denials.
+// noRoleDecision denies act to an actor holding no role in the scope's
+// organization, or in a scope that does not exist.
+func noRoleDecision(act Action) Decision {
+	return Decision{Action: act, Reason: reasonNoRole, Code: DeniedNoRole}
+}
+
+// decide reads the facts through r and decides. It returns ErrNotFound
+// if the scope does not exist.
 func (s *Service) decide(ctx context.Context, r Reader, a Actor, act Action, sc Scope) (Decision, Facts, error) {
 	f, err := r.AccessFacts(ctx, a.UserID, sc)
 	if err != nil {
@@ -129,17 +144,29 @@ func (s *Service) decide(ctx context.Context, r Reader, a Actor, act Action, sc 
 		}
 		return Decision{}, Facts{}, err
 	}
-	d := s.policy.Decide(f, a, act, s.clock())
-	if !d.Allowed && s.log.Enabled(ctx, slog.LevelDebug) {
-		s.log.LogAttrs(ctx, slog.LevelDebug, "tenancy: denied",
-			slog.String("user", a.UserID.String()),
-			slog.String("action", string(act)),
-			slog.String("role", string(d.Role)),
-			slog.String("reason", d.Reason),
-			slog.String("org", f.OrgID.String()),
-			slog.String("workspace", f.WorkspaceID.String()))
+	return s.policy.Decide(f, a, act, s.clock()), f, nil
+}
+
+// deny logs a denial at debug level and returns it as an error. An actor
+// without a role gets an error that also matches ErrNotFound.
+func (s *Service) deny(ctx context.Context, a Actor, d Decision, f Facts) *DeniedError {
+	s.logDenial(ctx, a, d, f)
+	return &DeniedError{Decision: d, noRole: d.Code == DeniedNoRole, logged: true}
+}
+
+// logDenial logs a denied decision at debug level.
+func (s *Service) logDenial(ctx context.Context, a Actor, d Decision, f Facts) {
+	if !s.log.Enabled(ctx, slog.LevelDebug) {
+		return
 	}
-	return d, f, nil
+	s.log.LogAttrs(ctx, slog.LevelDebug, "tenancy: denied",
+		slog.String("user", a.UserID.String()),
+		slog.String("action", string(d.Action)),
+		slog.String("role", string(d.Role)),
+		slog.String("code", string(d.Code)),
+		slog.String("reason", d.Reason),
+		slog.String("org", f.OrgID.String()),
+		slog.String("workspace", f.WorkspaceID.String()))
 }
 
 // authorize is the gate of every Service method: it returns the facts when
@@ -154,7 +181,7 @@ func (s *Service) authorize(ctx context.Context, r Reader, a Actor, act Action, 
 	case err != nil:
 		return Facts{}, err
 	case !d.Allowed:
-		return f, &DeniedError{Decision: d}
+		return f, s.deny(ctx, a, d, f)
 	}
 	return f, nil
 }
@@ -208,7 +235,14 @@ func (s *Service) update(ctx context.Context, fn func(tx Tx, rec *recorder) erro
 		return fn(tx, &rec)
 	})
 	if err != nil {
-		if !isDomainError(err) {
+		var denied *DeniedError
+		switch {
+		case errors.As(err, &denied):
+			if !denied.logged {
+				s.logDenial(ctx, Actor{}, denied.Decision, Facts{})
+				denied.logged = true
+			}
+		case !isDomainError(err):
 			s.storeFailed(ctx, "transaction", err)
 		}
 		return err
@@ -226,9 +260,12 @@ func (s *Service) storeFailed(ctx context.Context, op string, err error) {
 	s.log.LogAttrs(ctx, slog.LevelError, "tenancy: store failure", slog.String("op", op), slog.Any("error", err))
 }
 
-// isDomainError reports whether err is one of the package's sentinels
-// (an expected outcome) rather than a store failure.
+// isDomainError reports whether err is nil or one of the package's
+// sentinels (an expected outcome) rather than a store failure.
 func isDomainError(err error) bool {
+	if err == nil {
+		return true
+	}
 	for _, e := range []error{ErrNotFound, ErrForbidden, ErrInvalidInput, ErrAlreadyExists,
 		ErrDomainTaken, ErrLastAdmin, ErrInvitation, ErrLockout, context.Canceled, context.DeadlineExceeded} {
 		if errors.Is(err, e) {

@@ -13,10 +13,11 @@ import (
 
 // Input limits.
 const (
-	MaxNameLength        = 100  // workspace and organization names, in characters
-	MaxUserNameLength    = 200  // user display names, in characters
-	MaxCustomerRefLength = 255  // Billing.CustomerRef, in bytes
-	MaxPolicyEntries     = 1000 // entries in each list of a SecurityPolicy
+	MaxNameLength        = 100             // workspace and organization names, in characters
+	MaxUserNameLength    = 200             // user display names, in characters
+	MaxCustomerRefLength = 255             // Billing.CustomerRef, in bytes
+	MaxPolicyEntries     = 1000            // entries in each list of a SecurityPolicy
+	MinSessionAge        = 5 * time.Minute // the smallest MaxSessionAge, so a policy cannot deny every session
 	DefaultInvitationTTL = 7 * 24 * time.Hour
 	MaxInvitationTTL     = 365 * 24 * time.Hour
 )
@@ -56,18 +57,24 @@ func (b Billing) Validate() (Billing, error) {
 // Validate checks the policy against the authorization matrix p and
 // returns it normalized: prefixes masked, domains normalized, duplicates
 // removed, empty lists nil, the auto-join role defaulted to RoleMember.
-// Errors match ErrInvalidInput. Whether the auto-join workspaces belong to
-// the organization is checked by SetSecurityPolicy.
+// Errors match ErrInvalidInput: a negative duration, a MaxSessionAge under
+// MinSessionAge, an InvitationTTL over MaxInvitationTTL, a list over
+// MaxPolicyEntries, an invalid prefix or domain, or an auto-join role that
+// is not a workspace role. Whether the auto-join workspaces belong to the
+// organization, and the auto-join domains are subdomains of its domain, is
+// checked by SetSecurityPolicy.
 func (sp SecurityPolicy) Validate(p *Policy) (SecurityPolicy, error) {
 	switch {
 	case sp.MaxSessionAge < 0:
 		return sp, invalid("max session age is negative")
+	case sp.MaxSessionAge > 0 && sp.MaxSessionAge < MinSessionAge:
+		return sp, invalid("max session age %s is under the minimum of %s", sp.MaxSessionAge, MinSessionAge)
 	case sp.InvitationTTL < 0:
 		return sp, invalid("invitation TTL is negative")
 	case sp.InvitationTTL > MaxInvitationTTL:
 		return sp, invalid("invitation TTL is over %s", MaxInvitationTTL)
 	case len(sp.AllowedIPs) > MaxPolicyEntries, len(sp.AllowedEmailDomains) > MaxPolicyEntries,
-		len(sp.AutoJoin.Workspaces) > MaxPolicyEntries:
+		len(sp.AutoJoin.Workspaces) > MaxPolicyEntries, len(sp.AutoJoin.Domains) > MaxPolicyEntries:
 		return sp, invalid("a security policy list has over %d entries", MaxPolicyEntries)
 	}
 	var ips []netip.Prefix
@@ -95,6 +102,16 @@ func (sp SecurityPolicy) Validate(p *Policy) (SecurityPolicy, error) {
 			domains = append(domains, n)
 		}
 	}
+	var joinDomains []string
+	for _, d := range sp.AutoJoin.Domains {
+		n, err := NormalizeDomain(d)
+		if err != nil {
+			return sp, err
+		}
+		if !slices.Contains(joinDomains, n) {
+			joinDomains = append(joinDomains, n)
+		}
+	}
 	var wss []uuid.UUID
 	for _, id := range sp.AutoJoin.Workspaces {
 		if id == uuid.Nil {
@@ -115,7 +132,7 @@ func (sp SecurityPolicy) Validate(p *Policy) (SecurityPolicy, error) {
 		role = ""
 	}
 	sp.AllowedIPs, sp.AllowedEmailDomains = ips, domains
-	sp.AutoJoin = AutoJoin{Workspaces: wss, Role: role}
+	sp.AutoJoin = AutoJoin{Workspaces: wss, Role: role, Domains: joinDomains}
 	return sp, nil
 }
 
@@ -127,20 +144,18 @@ func (s *Service) validRole(r Role) error {
 	return nil
 }
 
-// emailAllowed returns a *DeniedError if the organization's policy
-// restricts email domains and email (normalized) is at none of them.
-func emailAllowed(sp *SecurityPolicy, act Action, email string) error {
+// emailAllowed reports whether the organization's policy lets email
+// (normalized) be invited, added, or granted a role: it restricts no
+// domains, or the address is at one of them or a subdomain.
+func emailAllowed(sp *SecurityPolicy, email string) bool {
 	if len(sp.AllowedEmailDomains) == 0 {
-		return nil
+		return true
 	}
 	_, domain, _ := strings.Cut(email, "@")
 	for _, d := range sp.AllowedEmailDomains {
 		if inDomain(domain, d) {
-			return nil
+			return true
 		}
 	}
-	return &DeniedError{Decision: Decision{
-		Action: act,
-		Reason: "the organization's security policy does not allow addresses at " + domain,
-	}}
+	return false
 }

@@ -155,7 +155,7 @@ func TestWorkspaceNameRules(t *testing.T) {
 	}{
 		{"plain", "Marketing", "Marketing"},
 		{"trimmed", "  Sales team \n", "Sales team"},
-		{"inner spaces kept", "Growth  EMEA", "Growth  EMEA"},
+		{"inner runs of spaces collapse", "Growth  \u00a0EMEA", "Growth EMEA"},
 		{"100 multi-byte characters", strings.Repeat("é", 100), strings.Repeat("é", 100)},
 		{"100 characters once trimmed", " " + strings.Repeat("x", 100) + " ", strings.Repeat("x", 100)},
 		{"emoji and CJK", "数据 🚀", "数据 🚀"},

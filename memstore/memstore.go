@@ -24,6 +24,7 @@ func New() *Store {
 	return &Store{st: state{
 		users:          map[uuid.UUID]tenancy.User{},
 		usersByEmail:   map[string]uuid.UUID{},
+		usersByExtID:   map[string]uuid.UUID{},
 		orgs:           map[uuid.UUID]tenancy.Organization{},
 		orgsByDomain:   map[string]uuid.UUID{},
 		orgAdmins:      map[uuid.UUID]map[uuid.UUID]time.Time{},
@@ -165,11 +166,11 @@ func (s *Store) Member(ctx context.Context, wsID, userID uuid.UUID) (tenancy.Mem
 	return s.st.Member(ctx, wsID, userID)
 }
 
-// CountWorkspaceAdmins implements tenancy.MemberReader.
-func (s *Store) CountWorkspaceAdmins(ctx context.Context, wsID uuid.UUID) (int, error) {
+// CountMembersWithRole implements tenancy.MemberReader.
+func (s *Store) CountMembersWithRole(ctx context.Context, wsID uuid.UUID, r tenancy.Role) (int, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.st.CountWorkspaceAdmins(ctx, wsID)
+	return s.st.CountMembersWithRole(ctx, wsID, r)
 }
 
 // ListMembers implements tenancy.MemberReader.
@@ -219,4 +220,32 @@ func (s *Store) ListInvitations(ctx context.Context, wsID uuid.UUID, q tenancy.P
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.st.ListInvitations(ctx, wsID, q)
+}
+
+// UserByExternalID implements tenancy.UserReader.
+func (s *Store) UserByExternalID(ctx context.Context, externalID string) (tenancy.User, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.UserByExternalID(ctx, externalID)
+}
+
+// UserOrganizations implements tenancy.UserReader.
+func (s *Store) UserOrganizations(ctx context.Context, userID uuid.UUID) ([]tenancy.OrgMembership, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.UserOrganizations(ctx, userID)
+}
+
+// ListInvitationsTo implements tenancy.InvitationReader.
+func (s *Store) ListInvitationsTo(ctx context.Context, email string) ([]tenancy.Invitation, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.ListInvitationsTo(ctx, email)
+}
+
+// ListInvitationsBy implements tenancy.InvitationReader.
+func (s *Store) ListInvitationsBy(ctx context.Context, orgID, inviterID uuid.UUID) ([]tenancy.Invitation, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.ListInvitationsBy(ctx, orgID, inviterID)
 }

@@ -22,6 +22,7 @@ import (
 type state struct {
 	users        map[uuid.UUID]tenancy.User
 	usersByEmail map[string]uuid.UUID
+	usersByExtID map[string]uuid.UUID // non-empty external IDs only
 
 	orgs          map[uuid.UUID]tenancy.Organization
 	orgsByDomain  map[string]uuid.UUID
@@ -97,6 +98,9 @@ func (st *state) AccessFacts(_ context.Context, userID uuid.UUID, scope tenancy.
 
 // ListAuditEvents implements tenancy.Reader.
 func (st *state) ListAuditEvents(_ context.Context, orgID uuid.UUID, q tenancy.PageQuery) ([]tenancy.AuditEvent, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
 	events := slices.Clone(st.audit[orgID])
 	slices.SortFunc(events, func(a, b tenancy.AuditEvent) int { return compareAudit(b, a) })
 	if q.After != nil {
@@ -139,6 +143,35 @@ func (st *state) UserByEmail(_ context.Context, email string) (tenancy.User, err
 		return tenancy.User{}, notFound("user %s", email)
 	}
 	return st.users[id], nil
+}
+
+// UserByExternalID implements tenancy.UserReader.
+func (st *state) UserByExternalID(_ context.Context, externalID string) (tenancy.User, error) {
+	id, ok := st.usersByExtID[externalID]
+	if !ok || externalID == "" {
+		return tenancy.User{}, notFound("user with external ID %q", externalID)
+	}
+	return st.users[id], nil
+}
+
+// UserOrganizations implements tenancy.UserReader.
+func (st *state) UserOrganizations(_ context.Context, userID uuid.UUID) ([]tenancy.OrgMembership, error) {
+	counts := map[uuid.UUID]int{}
+	for wsID := range st.userWorkspaces[userID] {
+		counts[st.workspaces[wsID].OrgID]++
+	}
+	for orgID := range st.userAdminOrgs[userID] {
+		counts[orgID] += 0
+	}
+	list := make([]tenancy.OrgMembership, 0, len(counts))
+	for orgID, n := range counts {
+		_, admin := st.userAdminOrgs[userID][orgID]
+		list = append(list, tenancy.OrgMembership{Organization: st.orgs[orgID].Clone(), OrgAdmin: admin, Workspaces: n})
+	}
+	slices.SortFunc(list, func(a, b tenancy.OrgMembership) int {
+		return cmp.Or(strings.Compare(a.Organization.Name, b.Organization.Name), compareID(a.Organization.ID, b.Organization.ID))
+	})
+	return list, nil
 }
 
 // Organization implements tenancy.OrganizationReader.
@@ -185,6 +218,9 @@ func (st *state) AdminOrganizations(_ context.Context, userID uuid.UUID) ([]tena
 
 // ListOrgUsers implements tenancy.OrganizationReader.
 func (st *state) ListOrgUsers(_ context.Context, orgID uuid.UUID, q tenancy.PageQuery) ([]tenancy.OrgUser, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
 	var users []tenancy.OrgUser
 	for id, n := range st.orgMembers[orgID] {
 		_, admin := st.orgAdmins[orgID][id]
@@ -220,6 +256,9 @@ func (st *state) Workspace(_ context.Context, id uuid.UUID) (tenancy.Workspace, 
 
 // ListOrgWorkspaces implements tenancy.WorkspaceReader.
 func (st *state) ListOrgWorkspaces(_ context.Context, orgID, userID uuid.UUID, onlyMember bool, q tenancy.PageQuery) ([]tenancy.Membership, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
 	var list []tenancy.Membership
 	for id := range st.orgWorkspaces[orgID] {
 		role := st.members[wsUser{id, userID}].role
@@ -248,11 +287,11 @@ func (st *state) member(wsID, userID uuid.UUID, m member) tenancy.Member {
 	return tenancy.Member{WorkspaceID: wsID, UserID: userID, Email: st.users[userID].Email, Role: m.role, CreatedAt: m.createdAt}
 }
 
-// CountWorkspaceAdmins implements tenancy.MemberReader.
-func (st *state) CountWorkspaceAdmins(_ context.Context, wsID uuid.UUID) (int, error) {
+// CountMembersWithRole implements tenancy.MemberReader.
+func (st *state) CountMembersWithRole(_ context.Context, wsID uuid.UUID, r tenancy.Role) (int, error) {
 	n := 0
 	for id := range st.wsMembers[wsID] {
-		if st.members[wsUser{wsID, id}].role == tenancy.RoleAdmin {
+		if st.members[wsUser{wsID, id}].role == r {
 			n++
 		}
 	}
@@ -261,6 +300,9 @@ func (st *state) CountWorkspaceAdmins(_ context.Context, wsID uuid.UUID) (int, e
 
 // ListMembers implements tenancy.MemberReader.
 func (st *state) ListMembers(_ context.Context, wsID uuid.UUID, q tenancy.PageQuery) ([]tenancy.Member, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
 	var list []tenancy.Member
 	for id := range st.wsMembers[wsID] {
 		list = append(list, st.member(wsID, id, st.members[wsUser{wsID, id}]))
@@ -270,6 +312,9 @@ func (st *state) ListMembers(_ context.Context, wsID uuid.UUID, q tenancy.PageQu
 
 // ListUserMemberships implements tenancy.MemberReader.
 func (st *state) ListUserMemberships(_ context.Context, userID uuid.UUID, q tenancy.PageQuery) ([]tenancy.Membership, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
 	var list []tenancy.Membership
 	for id := range st.userWorkspaces[userID] {
 		list = append(list, tenancy.Membership{Workspace: st.workspaces[id].Workspace, Role: st.members[wsUser{id, userID}].role})
@@ -318,11 +363,41 @@ func (st *state) InvitationByEmail(_ context.Context, wsID uuid.UUID, email stri
 
 // ListInvitations implements tenancy.InvitationReader.
 func (st *state) ListInvitations(_ context.Context, wsID uuid.UUID, q tenancy.PageQuery) ([]tenancy.Invitation, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
 	var list []tenancy.Invitation
 	for id := range st.wsInvitations[wsID] {
 		list = append(list, st.invitations[id].Invitation)
 	}
 	return page(list, q, func(i tenancy.Invitation) (string, uuid.UUID) { return i.Email, i.ID }), nil
+}
+
+// ListInvitationsTo implements tenancy.InvitationReader.
+func (st *state) ListInvitationsTo(_ context.Context, email string) ([]tenancy.Invitation, error) {
+	return st.invitationsWhere(func(i tenancy.Invitation) bool { return i.Email == email }), nil
+}
+
+// ListInvitationsBy implements tenancy.InvitationReader.
+func (st *state) ListInvitationsBy(_ context.Context, orgID, inviterID uuid.UUID) ([]tenancy.Invitation, error) {
+	return st.invitationsWhere(func(i tenancy.Invitation) bool {
+		return i.InvitedBy == inviterID && (orgID == uuid.Nil || i.OrgID == orgID)
+	}), nil
+}
+
+// invitationsWhere lists the invitations that keep reports true, ordered
+// by (CreatedAt, ID). A scan: memstore holds small data sets.
+func (st *state) invitationsWhere(keep func(tenancy.Invitation) bool) []tenancy.Invitation {
+	var list []tenancy.Invitation
+	for _, r := range st.invitations {
+		if keep(r.Invitation) {
+			list = append(list, r.Invitation)
+		}
+	}
+	slices.SortFunc(list, func(a, b tenancy.Invitation) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), compareID(a.ID, b.ID))
+	})
+	return list
 }
 
 func cloneInvitation(r tenancy.InvitationRecord) tenancy.InvitationRecord {

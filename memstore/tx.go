@@ -96,6 +96,33 @@ func (t *tx) LockOrganization(_ context.Context, orgID uuid.UUID) error {
 	return nil
 }
 
+// ScrubAuditEmail implements tenancy.Tx.
+func (t *tx) ScrubAuditEmail(_ context.Context, email string) (int, error) {
+	if t.done {
+		return 0, errTxDone
+	}
+	n := 0
+	for orgID, events := range t.audit {
+		var scrubbed []tenancy.AuditEvent
+		for i, e := range events {
+			if !hasValue(e.Details, email) {
+				continue
+			}
+			if scrubbed == nil {
+				scrubbed = slices.Clone(events)
+			}
+			d := maps.Clone(e.Details)
+			maps.DeleteFunc(d, func(_, v string) bool { return v == email })
+			scrubbed[i].Details = d
+			n++
+		}
+		if scrubbed != nil {
+			put(t, t.audit, orgID, scrubbed)
+		}
+	}
+	return n, nil
+}
+
 // AppendAudit implements tenancy.Tx.
 func (t *tx) AppendAudit(_ context.Context, e tenancy.AuditEvent) error {
 	if t.done {
@@ -117,8 +144,14 @@ func (t *tx) CreateUser(_ context.Context, u tenancy.User) error {
 	if _, ok := t.usersByEmail[u.Email]; ok {
 		return alreadyExists("user %s", u.Email)
 	}
+	if _, ok := t.usersByExtID[u.ExternalID]; ok && u.ExternalID != "" {
+		return alreadyExists("user with external ID %q", u.ExternalID)
+	}
 	put(t, t.users, u.ID, u)
 	put(t, t.usersByEmail, u.Email, u.ID)
+	if u.ExternalID != "" {
+		put(t, t.usersByExtID, u.ExternalID, u.ID)
+	}
 	return nil
 }
 
@@ -131,8 +164,66 @@ func (t *tx) UpdateUser(_ context.Context, u tenancy.User) error {
 	if !ok {
 		return notFound("user %s", u.ID)
 	}
-	old.Name, old.EmailVerified = u.Name, u.EmailVerified
+	if id, ok := t.usersByEmail[u.Email]; ok && id != u.ID {
+		return alreadyExists("user %s", u.Email)
+	}
+	if id, ok := t.usersByExtID[u.ExternalID]; ok && id != u.ID && u.ExternalID != "" {
+		return alreadyExists("user with external ID %q", u.ExternalID)
+	}
+	if old.Email != u.Email {
+		del(t, t.usersByEmail, old.Email)
+		put(t, t.usersByEmail, u.Email, u.ID)
+	}
+	if old.ExternalID != u.ExternalID {
+		del(t, t.usersByExtID, old.ExternalID)
+		if u.ExternalID != "" {
+			put(t, t.usersByExtID, u.ExternalID, u.ID)
+		}
+	}
+	old.Email, old.Name, old.EmailVerified, old.ExternalID = u.Email, u.Name, u.EmailVerified, u.ExternalID
 	put(t, t.users, u.ID, old)
+	return nil
+}
+
+// VerifyUserEmail implements tenancy.UserWriter.
+func (t *tx) VerifyUserEmail(_ context.Context, userID uuid.UUID, email string) (bool, error) {
+	if t.done {
+		return false, errTxDone
+	}
+	u, ok := t.users[userID]
+	if !ok {
+		return false, notFound("user %s", userID)
+	}
+	if u.Email != email || u.EmailVerified {
+		return false, nil
+	}
+	u.EmailVerified = true
+	put(t, t.users, userID, u)
+	return true, nil
+}
+
+// DeleteUser implements tenancy.UserWriter. It removes the user's
+// memberships and Organization Admin roles.
+func (t *tx) DeleteUser(_ context.Context, id uuid.UUID) error {
+	if t.done {
+		return errTxDone
+	}
+	u, ok := t.users[id]
+	if !ok {
+		return notFound("user %s", id)
+	}
+	for _, wsID := range slices.Collect(maps.Keys(t.userWorkspaces[id])) {
+		t.removeMember(t.workspaces[wsID].OrgID, wsID, id)
+	}
+	for _, orgID := range slices.Collect(maps.Keys(t.userAdminOrgs[id])) {
+		delIn(t, t.orgAdmins, orgID, id)
+		delIn(t, t.userAdminOrgs, id, orgID)
+	}
+	del(t, t.usersByEmail, u.Email)
+	if u.ExternalID != "" {
+		del(t, t.usersByExtID, u.ExternalID)
+	}
+	del(t, t.users, id)
 	return nil
 }
 
@@ -163,8 +254,46 @@ func (t *tx) UpdateOrganization(_ context.Context, o tenancy.Organization) error
 	if !ok {
 		return notFound("organization %s", o.ID)
 	}
-	old.Name, old.Billing, old.Policy = o.Name, o.Billing, o.Policy.Clone()
+	if old.Domain != o.Domain {
+		if id, ok := t.orgsByDomain[o.Domain]; ok && o.Domain != "" && id != o.ID {
+			return fmt.Errorf("%w: %s", tenancy.ErrDomainTaken, o.Domain)
+		}
+		if old.Domain != "" {
+			del(t, t.orgsByDomain, old.Domain)
+		}
+		if o.Domain != "" {
+			put(t, t.orgsByDomain, o.Domain, o.ID)
+		}
+	}
+	old.Name, old.Domain, old.Billing, old.Policy = o.Name, o.Domain, o.Billing, o.Policy.Clone()
 	put(t, t.orgs, o.ID, old)
+	return nil
+}
+
+// DeleteOrganization implements tenancy.OrganizationWriter. It removes
+// the organization's workspaces (with their memberships and invitations)
+// and its Organization Admins; its audit events stay.
+func (t *tx) DeleteOrganization(ctx context.Context, id uuid.UUID) error {
+	if t.done {
+		return errTxDone
+	}
+	o, ok := t.orgs[id]
+	if !ok {
+		return notFound("organization %s", id)
+	}
+	for _, wsID := range slices.Collect(maps.Keys(t.orgWorkspaces[id])) {
+		if err := t.DeleteWorkspace(ctx, wsID); err != nil {
+			return err
+		}
+	}
+	for _, userID := range slices.Collect(maps.Keys(t.orgAdmins[id])) {
+		delIn(t, t.orgAdmins, id, userID)
+		delIn(t, t.userAdminOrgs, userID, id)
+	}
+	if o.Domain != "" {
+		del(t, t.orgsByDomain, o.Domain)
+	}
+	del(t, t.orgs, id)
 	return nil
 }
 
@@ -367,4 +496,14 @@ func (t *tx) deleteInvitation(r tenancy.InvitationRecord) {
 	del(t, t.invByHash, string(r.TokenHash))
 	del(t, t.invByEmail, wsEmail{r.WorkspaceID, r.Email})
 	delIn(t, t.wsInvitations, r.WorkspaceID, r.ID)
+}
+
+// hasValue reports whether some entry of m has value v.
+func hasValue(m map[string]string, v string) bool {
+	for _, x := range m {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,236 @@
+package tenancy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+
+	"github.com/google/uuid"
+)
+
+// The user-level calls below (and SignUp, ConfirmEmail, UserWorkspaces,
+// AdminOrganizations) take no Actor, by design: they are the host's own
+// trusted calls about one user, made by its authentication layer before a
+// session exists (sign-up, confirmation, sign-in by email or identity
+// provider) or beside one (a profile page, an erasure request). The host
+// decides who may make them; every call inside an organization takes an
+// Actor and is decided by the Policy.
+
+// User returns a user; ErrNotFound if there is none with this ID.
+func (s *Service) User(ctx context.Context, id uuid.UUID) (User, error) {
+	u, err := s.store.User(ctx, id)
+	return u, s.readFailed(ctx, err)
+}
+
+// UserByEmail returns the user with this address, normalized as at
+// sign-up (so "Ann@ACME.com" finds "ann@acme.com"). It returns
+// ErrInvalidEmail for a malformed address and ErrNotFound if no user has
+// it.
+func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
+	e, err := ParseEmail(email)
+	if err != nil {
+		return User{}, err
+	}
+	u, err := s.store.UserByEmail(ctx, e.String())
+	return u, s.readFailed(ctx, err)
+}
+
+// UserByExternalID returns the user with this identity-provider subject
+// (SignUpRequest.ExternalID). It returns ErrInvalidInput for an empty or
+// malformed ID and ErrNotFound if no user has it.
+func (s *Service) UserByExternalID(ctx context.Context, externalID string) (User, error) {
+	if externalID == "" {
+		return User{}, invalid("external ID is empty")
+	}
+	if err := validExternalID(externalID); err != nil {
+		return User{}, err
+	}
+	u, err := s.store.UserByExternalID(ctx, externalID)
+	return u, s.readFailed(ctx, err)
+}
+
+// RenameUser changes a user's display name (prepared like every display
+// name; it may be empty). Renaming to the current name changes nothing and
+// records no event. It returns ErrInvalidInput for a bad name and
+// ErrNotFound if the user does not exist.
+func (s *Service) RenameUser(ctx context.Context, userID uuid.UUID, name string) (User, error) {
+	name, err := validUserName(name)
+	if err != nil {
+		return User{}, err
+	}
+	var u User
+	err = s.update(ctx, func(tx Tx, rec *recorder) error {
+		if u, err = tx.User(ctx, userID); err != nil {
+			return err
+		}
+		if u.Name == name {
+			return nil
+		}
+		from := u.Name
+		u.Name = name
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return rec.record(ctx, tx, AuditEvent{ActorID: u.ID, TargetID: u.ID, Action: EventUserRenamed,
+			Details: map[string]string{DetailFrom: from, DetailTo: name}})
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// ChangeEmail changes a user's address. verified tells whether the host
+// has proven the user controls the new mailbox; when it has, the
+// organization rules of SignUp apply to the new address (it may claim its
+// domain or auto-join), and when it has not, the user is unverified until
+// ConfirmEmail. The user keeps its roles. Changing to the current address
+// changes nothing, unless it confirms it. It returns ErrInvalidEmail for a
+// malformed address, ErrNotFound if the user does not exist, and
+// ErrAlreadyExists if another user has the address.
+func (s *Service) ChangeEmail(ctx context.Context, userID uuid.UUID, email string, verified bool) (SignUpResult, error) {
+	addr, err := ParseEmail(email)
+	if err != nil {
+		return SignUpResult{}, err
+	}
+	return s.withDomainRetry(ctx, func(tx Tx, rec *recorder) (SignUpResult, error) {
+		u, err := tx.User(ctx, userID)
+		if err != nil {
+			return SignUpResult{}, err
+		}
+		from := u.Email
+		if from == addr.String() && (u.EmailVerified || !verified) {
+			return SignUpResult{User: u}, nil
+		}
+		u.Email, u.EmailVerified = addr.String(), verified
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			if errors.Is(err, ErrAlreadyExists) {
+				return SignUpResult{}, wrapf(ErrAlreadyExists, "another user has this address")
+			}
+			return SignUpResult{}, err
+		}
+		return s.applyOrgRules(ctx, tx, rec, u, addr, AuditEvent{Action: EventUserEmailChanged,
+			Details: map[string]string{DetailFrom: from, DetailTo: u.Email, "verified": strconv.FormatBool(verified)}})
+	})
+}
+
+// DeleteUser erases a user: its roles in every organization, the
+// invitations to its address and those it issued, and the user itself;
+// its address is removed from the details of every audit event (IDs
+// stay). Each organization where it held a role, or had invitations,
+// records user.deleted. It returns ErrNotFound if the user does not exist
+// and ErrLastAdmin, changing nothing, if it is the last admin of a
+// workspace or the last Organization Admin of an organization: hand those
+// over first (or delete the organization through the Operator).
+func (s *Service) DeleteUser(ctx context.Context, userID uuid.UUID) error {
+	return s.update(ctx, func(tx Tx, rec *recorder) error {
+		u, err := tx.User(ctx, userID)
+		if err != nil {
+			return err
+		}
+		orgs, err := tx.UserOrganizations(ctx, userID)
+		if err != nil {
+			return err
+		}
+		to, err := tx.ListInvitationsTo(ctx, u.Email)
+		if err != nil {
+			return err
+		}
+		by, err := tx.ListInvitationsBy(ctx, uuid.Nil, userID)
+		if err != nil {
+			return err
+		}
+		type affected struct{ orgAdmin, workspaces, invitations int }
+		touched := map[uuid.UUID]*affected{}
+		at := func(orgID uuid.UUID) *affected {
+			if touched[orgID] == nil {
+				touched[orgID] = &affected{}
+			}
+			return touched[orgID]
+		}
+		for _, om := range orgs {
+			at(om.Organization.ID).workspaces = om.Workspaces
+			if om.OrgAdmin {
+				at(om.Organization.ID).orgAdmin = 1
+			}
+		}
+		invs := slices.Concat(to, by)
+		slices.SortFunc(invs, func(a, b Invitation) int { return compareUUID(a.ID, b.ID) })
+		invs = slices.CompactFunc(invs, func(a, b Invitation) bool { return a.ID == b.ID })
+		for _, inv := range invs {
+			at(inv.OrgID).invitations++
+		}
+		// Lock in one order, so that two erasures cannot deadlock.
+		ids := slices.SortedFunc(func(yield func(uuid.UUID) bool) {
+			for id := range touched {
+				if !yield(id) {
+					return
+				}
+			}
+		}, compareUUID)
+		for _, orgID := range ids {
+			if err := tx.LockOrganization(ctx, orgID); err != nil {
+				return err
+			}
+		}
+		for _, om := range orgs {
+			if om.OrgAdmin {
+				if err := s.checkOrgAdminRemovable(ctx, tx, om.Organization.ID, userID); err != nil {
+					return err
+				}
+			}
+			ms, err := tx.UserOrgMemberships(ctx, om.Organization.ID, userID)
+			if err != nil {
+				return err
+			}
+			for _, m := range ms {
+				if err := s.checkWorkspaceAdminRemovable(ctx, tx, m); err != nil {
+					return err
+				}
+			}
+		}
+		for _, inv := range invs {
+			if err := tx.DeleteInvitation(ctx, inv.ID); err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		if err := tx.DeleteUser(ctx, userID); err != nil {
+			return err
+		}
+		if _, err := tx.ScrubAuditEmail(ctx, u.Email); err != nil {
+			return err
+		}
+		for _, orgID := range ids {
+			n := touched[orgID]
+			if err := rec.record(ctx, tx, AuditEvent{OrgID: orgID, TargetID: userID, Action: EventUserDeleted,
+				Details: map[string]string{DetailOrgAdmin: strconv.FormatBool(n.orgAdmin > 0),
+					DetailWorkspaces: strconv.Itoa(n.workspaces), DetailInvitationsRevoked: strconv.Itoa(n.invitations)}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func compareUUID(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) }
+
+// UserOrganizations lists every organization where the user holds a role
+// (Organization Admin, or member of one of its workspaces), by name, with
+// whether it is an Organization Admin and how many of its workspaces it
+// is a member of: what an organization switcher shows. It returns
+// ErrNotFound if the user does not exist.
+func (s *Service) UserOrganizations(ctx context.Context, userID uuid.UUID) ([]OrgMembership, error) {
+	if _, err := s.store.User(ctx, userID); err != nil {
+		return nil, s.readFailed(ctx, err)
+	}
+	list, err := s.store.UserOrganizations(ctx, userID)
+	if err != nil {
+		return nil, s.readFailed(ctx, err)
+	}
+	if list == nil {
+		list = []OrgMembership{}
+	}
+	return list, nil
+}
