@@ -119,14 +119,13 @@ VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
 WHERE id = ? AND NOT EXISTS (
 	SELECT 1 FROM tenancy_organizations o WHERE o.domain = ? AND o.domain <> '' AND o.id <> ?)`),
 		// An organization's rows, each through an index on the
-		// organization (invitations through their workspaces).
-		deleteOrgMembers: b(`DELETE FROM tenancy_members WHERE org_id = ?`),
-		deleteOrgInvitations: b(`DELETE FROM tenancy_invitations
-WHERE workspace_id IN (SELECT id FROM tenancy_workspaces WHERE org_id = ?)`),
-		deleteOrgAdmins:     b(`DELETE FROM tenancy_org_admins WHERE org_id = ?`),
-		deleteOrgWorkspaces: b(`DELETE FROM tenancy_workspaces WHERE org_id = ?`),
-		deleteOrg:           b(`DELETE FROM tenancy_organizations WHERE id = ?`),
-		lockOrg:             b(`SELECT 1 FROM tenancy_organizations WHERE id = ?` + d.forUpdate()),
+		// organization.
+		deleteOrgMembers:     b(`DELETE FROM tenancy_members WHERE org_id = ?`),
+		deleteOrgInvitations: b(`DELETE FROM tenancy_invitations WHERE org_id = ?`),
+		deleteOrgAdmins:      b(`DELETE FROM tenancy_org_admins WHERE org_id = ?`),
+		deleteOrgWorkspaces:  b(`DELETE FROM tenancy_workspaces WHERE org_id = ?`),
+		deleteOrg:            b(`DELETE FROM tenancy_organizations WHERE id = ?`),
+		lockOrg:              b(`SELECT 1 FROM tenancy_organizations WHERE id = ?` + d.forUpdate()),
 
 		isOrgAdmin:     b(`SELECT EXISTS (SELECT 1 FROM tenancy_org_admins WHERE org_id = ? AND user_id = ?)`),
 		countOrgAdmins: b(`SELECT count(*) FROM tenancy_org_admins WHERE org_id = ?`),

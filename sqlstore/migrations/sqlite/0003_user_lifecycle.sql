@@ -11,8 +11,12 @@ CREATE UNIQUE INDEX tenancy_users_external_id ON tenancy_users (external_id) WHE
 -- The invitations to an address in every workspace, oldest first
 -- (ListInvitationsTo).
 CREATE INDEX tenancy_invitations_email ON tenancy_invitations (email, created_at, id);
--- The invitations a user issued, oldest first (ListInvitationsBy).
+-- The invitations a user issued, oldest first, in every organization
+-- (ListInvitationsBy)...
 CREATE INDEX tenancy_invitations_invited_by ON tenancy_invitations (invited_by, created_at, id);
+-- ...and in one organization; also an organization's invitations, which
+-- DeleteOrganization and the foreign key's cascade delete.
+CREATE INDEX tenancy_invitations_org_inviter ON tenancy_invitations (org_id, invited_by, created_at, id);
 
 -- Migration 0004 (a Go step) recomputes every name_key with the PRECIS
 -- tenancy.NameKey. Where two workspaces of an organization then share a
@@ -25,3 +29,5 @@ DROP INDEX tenancy_workspaces_org_name;
 CREATE UNIQUE INDEX tenancy_workspaces_org_name ON tenancy_workspaces (org_id, name_key) WHERE NOT name_collision;
 -- An organization's workspaces in (name_key, id) order (ListOrgWorkspaces).
 CREATE INDEX tenancy_workspaces_org_name_id ON tenancy_workspaces (org_id, name_key, id);
+-- The marked workspaces (NameCollisions), none in most databases.
+CREATE INDEX tenancy_workspaces_name_collisions ON tenancy_workspaces (org_id, name_key, id) WHERE name_collision;
