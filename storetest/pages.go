@@ -10,13 +10,15 @@ import (
 	"github.com/tenancykit/tenancy"
 )
 
-// pageLists are the keyset-paginated lists of a Reader, each on data that
-// has items, so that a store cannot pass by finding nothing to read.
+// pageList is one keyset-paginated list of a Reader; fetch returns how
+// many items a page holds.
 type pageList struct {
 	name  string
 	fetch func(r tenancy.Reader, q tenancy.PageQuery) (int, error)
 }
 
+// pageLists returns every list of a Reader, each on data that has items,
+// so that a store cannot pass by finding nothing to read.
 func pageLists(f *fixture) []pageList {
 	ann := f.user("ann")
 	acme := f.org("Acme", "acme.com", ann)
