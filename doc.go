@@ -13,12 +13,25 @@
 // # Sign-up and organizations
 //
 // SignUp creates a user. The first verified sign-up from a professional
-// address (not at a personal or disposable provider, under an ICANN public
-// suffix) also creates the organization of the address's registrable
-// domain and makes the user its first Organization Admin; concurrent first
-// sign-ups from one domain create exactly one. Unverified addresses claim
-// nothing until ConfirmEmail. Users of an already-claimed domain join the
-// workspaces the organization's AutoJoin policy lists.
+// address (not at a personal, relay or disposable provider, under an ICANN
+// public suffix) at its registrable domain itself also creates that
+// organization and makes the user its first Organization Admin;
+// concurrent first sign-ups from one domain create exactly one. Addresses
+// on subdomains (per-user mailboxes such as users.noreply.github.com) and
+// unverified addresses claim nothing; ConfirmEmail and ChangeEmail run the
+// rules once an address is verified. Verified users of an already-claimed
+// domain (or of the subdomains it lists) join the workspaces the
+// organization's AutoJoin policy lists.
+//
+// # Users
+//
+// The user-level calls (SignUp, ConfirmEmail, User, UserByEmail,
+// UserByExternalID, RenameUser, ChangeEmail, DeleteUser, UserWorkspaces,
+// UserOrganizations, UserInvitations, AdminOrganizations) take no Actor,
+// by design: they are the host's own trusted calls about one user, made by
+// its authentication layer before a session exists or beside one. Expose
+// them only to the user itself. Everything inside an organization takes an
+// Actor.
 //
 // # Authorization
 //
@@ -31,9 +44,18 @@
 // own resources; each costs one store read and nothing is cached.
 //
 // An actor holding no role in an organization gets ErrNotFound for its
-// data; an actor whose role lacks the permission gets ErrForbidden, a
-// *DeniedError carrying the Decision. A denied or failed operation changes
-// nothing and writes no audit event.
+// data, with the same message as for an unknown ID; an actor whose role
+// lacks the permission gets ErrForbidden, a *DeniedError carrying the
+// Decision and its DenialCode. Permissions decides every action for a UI
+// from one read. A denied or failed operation changes nothing and writes
+// no audit event.
+//
+// # Support
+//
+// Operator is the support staff's API: creating organizations, and the way
+// out of vanished admins (GrantOrgAdmin), lockouts (ResetSecurityPolicy),
+// squatted domains (TransferDomain) and departed customers
+// (DeleteOrganization). Every call is audited with the operator's note.
 //
 // # Audit log
 //

@@ -1,0 +1,193 @@
+package tenancy_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/tenancykit/tenancy"
+	"github.com/tenancykit/tenancy/memstore"
+)
+
+// The host passes its own user ID and its identity provider's subject, and
+// finds the user again by either, or by address.
+func ExampleService_UserByExternalID() {
+	ctx := context.Background()
+	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
+	id := uuid.MustParse("6f1c1d5e-8a63-4a3c-9d55-0c5b1f3e2a10")
+	_, err := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ann@acme.com", EmailVerified: true,
+		ID: id, ExternalID: "auth0|5f7c8ec7"})
+	if err != nil {
+		panic(err)
+	}
+	u, _ := svc.UserByExternalID(ctx, "auth0|5f7c8ec7")
+	fmt.Println(u.ID == id, u.Email)
+	u, _ = svc.UserByEmail(ctx, "ANN@acme.com")
+	fmt.Println(u.ExternalID)
+	_, err = svc.SignUp(ctx, tenancy.SignUpRequest{Email: "other@acme.com", ExternalID: "auth0|5f7c8ec7"})
+	fmt.Println(errors.Is(err, tenancy.ErrAlreadyExists))
+	// Output:
+	// true ann@acme.com
+	// auth0|5f7c8ec7
+	// true
+}
+
+// A user who signed up with a personal address moves to a verified work
+// address: the organization rules of sign-up apply to it.
+func ExampleService_ChangeEmail() {
+	ctx := context.Background()
+	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
+	ann, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ann@gmail.com", EmailVerified: true})
+	fmt.Println(ann.Organization == nil)
+
+	res, err := svc.ChangeEmail(ctx, ann.User.ID, "ann@initech.com", true)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.User.Email, res.CreatedOrganization, res.Organization.Domain)
+	// Output:
+	// true
+	// ann@initech.com true initech.com
+}
+
+// Erasure removes the user's roles and invitations and scrubs its address
+// from the audit log; the last admin of anything must hand over first.
+func ExampleService_DeleteUser() {
+	ctx := context.Background()
+	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
+	ann, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ann@acme.com", EmailVerified: true})
+	bob, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "bob@acme.com", EmailVerified: true})
+	ws, _ := svc.CreateWorkspace(ctx, session(ann.User), ann.Organization.ID, "Ops")
+	_, _ = svc.AddMember(ctx, session(ann.User), ws.ID, bob.User.ID, tenancy.RoleMember)
+
+	err := svc.DeleteUser(ctx, ann.User.ID)
+	fmt.Println("ann:", errors.Is(err, tenancy.ErrLastAdmin))
+	fmt.Println("bob:", svc.DeleteUser(ctx, bob.User.ID))
+
+	log, _ := svc.AuditLog(ctx, session(ann.User), ann.Organization.ID, tenancy.Page{Limit: 1})
+	fmt.Println(log.Items[0].Action)
+	// Output:
+	// ann: true
+	// bob: <nil>
+	// user.deleted
+}
+
+// An organization switcher lists every organization where the user holds
+// a role.
+func ExampleService_UserOrganizations() {
+	ctx := context.Background()
+	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
+	ann, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ann@acme.com", EmailVerified: true})
+	olga, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "olga@globex.com", EmailVerified: true})
+	ws, _ := svc.CreateWorkspace(ctx, session(olga.User), olga.Organization.ID, "Partners")
+	_, _ = svc.AddMember(ctx, session(olga.User), ws.ID, ann.User.ID, tenancy.RoleMember)
+
+	orgs, err := svc.UserOrganizations(ctx, ann.User.ID)
+	if err != nil {
+		panic(err)
+	}
+	for _, m := range orgs {
+		fmt.Printf("%s org admin: %v, workspaces: %d\n", m.Organization.Name, m.OrgAdmin, m.Workspaces)
+	}
+	// Output:
+	// acme.com org admin: true, workspaces: 0
+	// globex.com org admin: false, workspaces: 1
+}
+
+// An accept page previews the invitation from its link; a signed-in user
+// sees its pending invitations and accepts or declines them.
+func ExampleService_InvitationByToken() {
+	ctx := context.Background()
+	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
+	ann, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ann@acme.com", Name: "Ann", EmailVerified: true})
+	ws, _ := svc.CreateWorkspace(ctx, session(ann.User), ann.Organization.ID, "Marketing")
+	_, token, _ := svc.Invite(ctx, session(ann.User), ws.ID, "bob@gmail.com", tenancy.RoleAdmin)
+
+	d, err := svc.InvitationByToken(ctx, token)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%s invites %s to %s (%s) as %s\n", d.InviterName, d.Invitation.Email, d.WorkspaceName, d.OrganizationName, d.Invitation.Role)
+
+	bob, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "bob@gmail.com", EmailVerified: true})
+	pending, _ := svc.UserInvitations(ctx, bob.User.ID)
+	fmt.Println("pending:", len(pending))
+	if err := svc.DeclineInvitation(ctx, session(bob.User), pending[0].Invitation.ID); err != nil {
+		panic(err)
+	}
+	_, err = svc.AcceptInvitation(ctx, session(bob.User), token)
+	fmt.Println("declined, then accepted:", errors.Is(err, tenancy.ErrInvitation))
+	// Output:
+	// Ann invites bob@gmail.com to Marketing (acme.com) as admin
+	// pending: 1
+	// declined, then accepted: true
+}
+
+// A UI decides a dozen buttons from one read.
+func ExampleService_Permissions() {
+	ctx := context.Background()
+	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
+	ann, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ann@acme.com", EmailVerified: true})
+	ws, _ := svc.CreateWorkspace(ctx, session(ann.User), ann.Organization.ID, "Marketing")
+	bob, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "bob@acme.com", EmailVerified: true})
+	_, _ = svc.AddMember(ctx, session(ann.User), ws.ID, bob.User.ID, tenancy.RoleMember)
+
+	perms, err := svc.Permissions(ctx, session(bob.User), tenancy.InWorkspace(ws.ID))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("settings button:", perms.Allows(tenancy.ActionViewWorkspaceSettings))
+	fmt.Println("new segment button:", perms.Allows(tenancy.ActionCreateSegment))
+	fmt.Println(len(perms.Actions()), "actions")
+	// Output:
+	// settings button: false
+	// new segment button: true
+	// 13 actions
+}
+
+// A user leaves an organization in one step; the last admin cannot.
+func ExampleService_LeaveOrganization() {
+	ctx := context.Background()
+	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
+	ann, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ann@acme.com", EmailVerified: true})
+	ws, _ := svc.CreateWorkspace(ctx, session(ann.User), ann.Organization.ID, "Marketing")
+	bob, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "bob@acme.com", EmailVerified: true})
+	_, _ = svc.AddMember(ctx, session(ann.User), ws.ID, bob.User.ID, tenancy.RoleAdmin)
+
+	fmt.Println("bob:", svc.LeaveOrganization(ctx, session(bob.User), ann.Organization.ID))
+	err := svc.LeaveOrganization(ctx, session(ann.User), ann.Organization.ID)
+	fmt.Println("ann:", errors.Is(err, tenancy.ErrLastAdmin))
+	// Output:
+	// bob: <nil>
+	// ann: true
+}
+
+// Support staff recover an organization whose admins are gone or whose
+// policy locks everyone out; every call is audited with the note.
+func ExampleOperator_ResetSecurityPolicy() {
+	ctx := context.Background()
+	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
+	ann, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ann@acme.com", EmailVerified: true})
+	bob, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "bob@acme.com", EmailVerified: true})
+	orgID := ann.Organization.ID
+	mfa := session(ann.User)
+	mfa.MFA = true
+	_, _ = svc.SetSecurityPolicy(ctx, mfa, orgID, tenancy.SecurityPolicy{RequireMFA: true})
+
+	op := svc.Operator()
+	_, err := op.ResetSecurityPolicy(ctx, orgID, "ticket 4711: MFA device lost")
+	fmt.Println("reset:", err)
+	fmt.Println("grant:", op.GrantOrgAdmin(ctx, orgID, bob.User.ID, "ticket 4712: Ann left"))
+
+	log, _ := svc.AuditLog(ctx, session(bob.User), orgID, tenancy.Page{Limit: 2})
+	for _, e := range log.Items {
+		fmt.Println(e.Action, e.Details[tenancy.DetailNote])
+	}
+	// Output:
+	// reset: <nil>
+	// grant: <nil>
+	// org_admin.granted ticket 4712: Ann left
+	// organization.security_policy_changed ticket 4711: MFA device lost
+}

@@ -1,0 +1,94 @@
+package tenancy_test
+
+import (
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tenancykit/tenancy"
+)
+
+func TestOperatorGrantOrgAdminRecoversAnOrganization(t *testing.T) {
+	f := newFixture(t)
+	_, org := f.founder("ann@acme.com")
+	bob := f.user("bob@acme.com")
+	op := f.svc.Operator()
+	require.NoError(t, op.GrantOrgAdmin(f.ctx, org.ID, bob.UserID, "ticket 7: Ann left the company"))
+	e := lastAction(t, f, org.ID, tenancy.EventOrgAdminGranted)
+	assert.Equal(t, uuid.Nil, e.ActorID)
+	assert.Equal(t, "ticket 7: Ann left the company", e.Details[tenancy.DetailNote])
+	assert.Equal(t, tenancy.ByOperator, e.Details[tenancy.DetailBy])
+	_, err := f.svc.CreateWorkspace(f.ctx, bob, org.ID, "Rescue")
+	require.NoError(t, err)
+	require.ErrorIs(t, op.GrantOrgAdmin(f.ctx, org.ID, bob.UserID, "again"), tenancy.ErrAlreadyExists)
+	require.ErrorIs(t, op.GrantOrgAdmin(f.ctx, uuid.New(), bob.UserID, "x"), tenancy.ErrNotFound)
+	require.ErrorIs(t, op.GrantOrgAdmin(f.ctx, org.ID, uuid.New(), "x"), tenancy.ErrNotFound)
+	require.ErrorIs(t, op.GrantOrgAdmin(f.ctx, org.ID, bob.UserID, "bad\x00note"), tenancy.ErrInvalidInput)
+}
+
+func TestOperatorTransferDomain(t *testing.T) {
+	f := newFixture(t)
+	squatter, squatted := f.founder("mallory@acme.com")
+	_ = squatter
+	realOwner := f.user("ceo@gmail.com")
+	op := f.svc.Operator()
+	real, err := op.CreateOrganization(f.ctx, "Acme Inc.", "", realOwner.UserID)
+	require.NoError(t, err)
+
+	require.ErrorIs(t, op.TransferDomain(f.ctx, "gmail.com", real.ID, "x"), tenancy.ErrInvalidInput)
+	require.ErrorIs(t, op.TransferDomain(f.ctx, "acme.com", uuid.New(), "x"), tenancy.ErrNotFound)
+	require.NoError(t, op.TransferDomain(f.ctx, "ACME.com", real.ID, "ticket 9: verified by DNS"))
+	o, err := f.store.OrganizationByDomain(f.ctx, "acme.com")
+	require.NoError(t, err)
+	assert.Equal(t, real.ID, o.ID)
+	old, err := f.store.Organization(f.ctx, squatted.ID)
+	require.NoError(t, err)
+	assert.Empty(t, old.Domain)
+	assert.Equal(t, "acme.com", lastAction(t, f, squatted.ID, tenancy.EventDomainChanged).Details[tenancy.DetailFrom])
+	assert.Equal(t, "acme.com", lastAction(t, f, real.ID, tenancy.EventDomainChanged).Details[tenancy.DetailTo])
+
+	// The next sign-up at the domain finds the real organization's.
+	res, err := f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: "dev@acme.com", EmailVerified: true})
+	require.NoError(t, err)
+	assert.False(t, res.CreatedOrganization)
+
+	require.NoError(t, op.TransferDomain(f.ctx, "acme.com", uuid.Nil, "released"))
+	_, err = f.store.OrganizationByDomain(f.ctx, "acme.com")
+	require.ErrorIs(t, err, tenancy.ErrNotFound)
+	require.ErrorIs(t, op.TransferDomain(f.ctx, "acme.com", uuid.Nil, "again"), tenancy.ErrNotFound)
+	res, err = f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: "new@acme.com", EmailVerified: true})
+	require.NoError(t, err)
+	assert.True(t, res.CreatedOrganization)
+	require.ErrorIs(t, op.TransferDomain(f.ctx, "initech.com", res.Organization.ID, "x"), tenancy.ErrDomainTaken,
+		"an organization holds one domain")
+}
+
+func TestOperatorDeleteOrganization(t *testing.T) {
+	f := newFixture(t)
+	owner, org := f.founder("ann@acme.com")
+	ws := f.workspace(owner, org.ID, "Ops")
+	bob := f.user("bob@gmail.com")
+	f.member(owner, ws.ID, bob, tenancy.RoleMember)
+	_, token, err := f.svc.Invite(f.ctx, owner, ws.ID, "carl@gmail.com", tenancy.RoleMember)
+	require.NoError(t, err)
+
+	require.NoError(t, f.svc.Operator().DeleteOrganization(f.ctx, org.ID, "ticket 11: customer left"))
+	_, err = f.store.Organization(f.ctx, org.ID)
+	require.ErrorIs(t, err, tenancy.ErrNotFound)
+	_, err = f.store.Workspace(f.ctx, ws.ID)
+	require.ErrorIs(t, err, tenancy.ErrNotFound)
+	list, err := f.svc.UserOrganizations(f.ctx, bob.UserID)
+	require.NoError(t, err)
+	assert.Empty(t, list)
+	_, err = f.svc.InvitationByToken(f.ctx, token)
+	require.ErrorIs(t, err, tenancy.ErrInvitation)
+	assert.Equal(t, tenancy.EventOrganizationDeleted, lastAction(t, f, org.ID, tenancy.EventOrganizationDeleted).Action)
+	_, err = f.svc.User(f.ctx, owner.UserID)
+	require.NoError(t, err, "users stay")
+	res, err := f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: "new@acme.com", EmailVerified: true})
+	require.NoError(t, err)
+	assert.True(t, res.CreatedOrganization, "the domain is free again")
+	require.ErrorIs(t, f.svc.Operator().DeleteOrganization(f.ctx, org.ID, "again"), tenancy.ErrNotFound)
+}
