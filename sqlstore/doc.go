@@ -2,7 +2,8 @@
 // embedded default, through the pure-Go driver modernc.org/sqlite: no cgo)
 // and PostgreSQL (through github.com/jackc/pgx/v5/stdlib, for many app
 // servers sharing one database). Both dialects share one code path: the
-// same Go code and, but for one row-lock clause, the same SQL text.
+// same Go code and, but for a row-lock clause and the JSON functions that
+// scrub an address from the audit log, the same SQL text.
 //
 // # Opening a store
 //
