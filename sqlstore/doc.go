@@ -2,7 +2,8 @@
 // embedded default, through the pure-Go driver modernc.org/sqlite: no cgo)
 // and PostgreSQL (through github.com/jackc/pgx/v5/stdlib, for many app
 // servers sharing one database). Both dialects share one code path: the
-// same Go code and, but for one row-lock clause, the same SQL text.
+// same Go code and, but for a row-lock clause and the JSON functions that
+// scrub an address from the audit log, the same SQL text.
 //
 // # Opening a store
 //
@@ -37,17 +38,57 @@
 // Tables are named tenancy_* (users, organizations, org_admins,
 // workspaces, members, invitations, audit_events, and schema_migrations,
 // which records the migrations applied). The migrations are embedded,
-// numbered and forward-only, one transaction each; Migrate is safe to run
-// from several processes at once. The database enforces what it can: one
-// organization per domain, unique workspace names per organization (by
-// tenancy.NameKey), one membership per workspace and user, unique user
-// emails, unique invitation token hashes and one invitation per workspace
-// and email, and foreign keys that delete a workspace's memberships and
-// invitations with it. Every lookup and list has an index; lists are
-// keyset-paginated on indexed columns. Times are stored with microsecond
-// precision (integer Unix microseconds on SQLite, timestamptz on
-// PostgreSQL) and read back in UTC. Security policies and audit details
-// are JSON (jsonb on PostgreSQL) with stable field names.
+// numbered and forward-only, one transaction each: SQL files, and steps
+// written in Go where data must be rewritten (migration 0004, below);
+// Migrate is safe to run from several processes at once. The database
+// enforces what it can: one organization per domain, unique workspace
+// names per organization (by tenancy.NameKey), one membership per
+// workspace and user, unique user emails and external IDs (NULL when a
+// user has none), unique invitation token hashes and one invitation per
+// workspace and email, and foreign keys that delete a workspace's
+// memberships and invitations with it. Members and org admins keep a copy
+// of their user's email, which orders the lists of members and of an
+// organization's users; UpdateUser rewrites the copies with the user.
+// Every lookup and list has an index; lists are keyset-paginated on
+// indexed columns, and every list checks its page query
+// (tenancy.PageQuery.Validate) before it reaches the database, so a
+// forged cursor gives tenancy.ErrInvalidInput. Times are stored with
+// microsecond precision (integer Unix microseconds on SQLite, timestamptz
+// on PostgreSQL) and read back in UTC. Security policies and audit details
+// are JSON (jsonb on PostgreSQL) with stable field names. ScrubAuditEmail
+// rewrites the details of the events holding an address in one UPDATE,
+// with the database's JSON functions (jsonb_each_text on PostgreSQL;
+// json_each on SQLite, after a byte search of the JSON text picks the
+// candidate rows): the log is never loaded into memory, but no index
+// covers the values of details, so it reads the whole log.
+//
+// # Upgrading: workspace name keys
+//
+// Workspace names are unique per organization by tenancy.NameKey, which
+// since schema version 4 is the PRECIS Nickname comparison key: names
+// that differed only in width ("ＳＡＬＥＳ"), invisible characters
+// ("Sales" + U+200B) or spacing now compare equal. Migration 0004, a Go
+// step, recomputes the stored key (tenancy_workspaces.name_key) of every
+// workspace. Where two workspaces of one organization now share a key,
+// it does not fail: the oldest (by creation time, then ID) holds the key,
+// and each later one keeps the same key, so that it still sorts and pages
+// where the Service's cursors expect it, but is marked name_collision,
+// which leaves it out of the unique index. Every workspace keeps working.
+// A marked workspace cannot be renamed to its held key, and renaming it
+// to a free name clears the mark; no new workspace can take a held key.
+// If the holder is deleted, the key is free again (the marked workspaces
+// keep it, unheld).
+//
+// NameCollisions lists the marked workspaces, with the key and the
+// workspace holding it. A host calls it after Migrate (or Open), for
+// example to log them or to ask the organizations' admins to rename them:
+//
+//	if err := sqlstore.Migrate(ctx, db, sqlstore.Postgres); err != nil { … }
+//	collisions, err := sqlstore.NameCollisions(ctx, db, sqlstore.Postgres)
+//	for _, c := range collisions {
+//		logger.Warn("workspace name collides", "workspace", c.Workspace.ID,
+//			"organization", c.Workspace.OrgID, "key", c.Key, "held_by", c.HeldBy)
+//	}
 //
 // # Transactions and concurrency
 //

@@ -64,6 +64,7 @@ type policyJSON struct {
 type autoJoinJSON struct {
 	Workspaces []uuid.UUID `json:"workspaces,omitzero"`
 	Role       string      `json:"role,omitzero"`
+	Domains    []string    `json:"domains,omitzero"`
 }
 
 // encodePolicy returns the stored form of p.
@@ -75,7 +76,8 @@ func encodePolicy(p tenancy.SecurityPolicy) (string, error) {
 		AllowedIPs:          p.AllowedIPs,
 		AllowedEmailDomains: p.AllowedEmailDomains,
 		InvitationTTLNanos:  int64(p.InvitationTTL),
-		AutoJoin:            autoJoinJSON{Workspaces: p.AutoJoin.Workspaces, Role: string(p.AutoJoin.Role)},
+		AutoJoin: autoJoinJSON{Workspaces: p.AutoJoin.Workspaces, Role: string(p.AutoJoin.Role),
+			Domains: p.AutoJoin.Domains},
 	})
 	if err != nil {
 		return "", fmt.Errorf("sqlstore: encode security policy: %w", err)
@@ -97,7 +99,8 @@ func decodePolicy(b []byte) (tenancy.SecurityPolicy, error) {
 		AllowedIPs:          j.AllowedIPs,
 		AllowedEmailDomains: j.AllowedEmailDomains,
 		InvitationTTL:       time.Duration(j.InvitationTTLNanos),
-		AutoJoin:            tenancy.AutoJoin{Workspaces: j.AutoJoin.Workspaces, Role: tenancy.Role(j.AutoJoin.Role)},
+		AutoJoin: tenancy.AutoJoin{Workspaces: j.AutoJoin.Workspaces, Role: tenancy.Role(j.AutoJoin.Role),
+			Domains: j.AutoJoin.Domains},
 	}, nil
 }
 

@@ -21,7 +21,7 @@ func TestPolicyJSON(t *testing.T) {
 		AllowedIPs:          []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("2001:db8::/32")},
 		AllowedEmailDomains: []string{"acme.com"},
 		InvitationTTL:       72 * time.Hour,
-		AutoJoin:            tenancy.AutoJoin{Workspaces: []uuid.UUID{ws}, Role: tenancy.RoleAdmin},
+		AutoJoin:            tenancy.AutoJoin{Workspaces: []uuid.UUID{ws}, Role: tenancy.RoleAdmin, Domains: []string{"eng.acme.com"}},
 	}
 
 	t.Run("field names are stable", func(t *testing.T) {
@@ -34,7 +34,7 @@ func TestPolicyJSON(t *testing.T) {
 			"allowed_ips": ["203.0.113.0/24", "2001:db8::/32"],
 			"allowed_email_domains": ["acme.com"],
 			"invitation_ttl_ns": 259200000000000,
-			"auto_join": {"workspaces": ["0190a5d2-7c4e-7b7a-9d3e-5f1a2b3c4d5e"], "role": "admin"}
+			"auto_join": {"workspaces": ["0190a5d2-7c4e-7b7a-9d3e-5f1a2b3c4d5e"], "role": "admin", "domains": ["eng.acme.com"]}
 		}`, got)
 		zero, err := encodePolicy(tenancy.SecurityPolicy{})
 		require.NoError(t, err)
@@ -42,7 +42,7 @@ func TestPolicyJSON(t *testing.T) {
 	})
 
 	t.Run("round trips, keeping nil and empty lists apart", func(t *testing.T) {
-		empty := tenancy.SecurityPolicy{AllowedIPs: []netip.Prefix{}, AllowedEmailDomains: []string{}, AutoJoin: tenancy.AutoJoin{Workspaces: []uuid.UUID{}}}
+		empty := tenancy.SecurityPolicy{AllowedIPs: []netip.Prefix{}, AllowedEmailDomains: []string{}, AutoJoin: tenancy.AutoJoin{Workspaces: []uuid.UUID{}, Domains: []string{}}}
 		for _, p := range []tenancy.SecurityPolicy{{}, full, empty, {MaxSessionAge: -time.Nanosecond}} {
 			s, err := encodePolicy(p)
 			require.NoError(t, err)

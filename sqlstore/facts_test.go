@@ -259,13 +259,25 @@ func TestEveryQueryUsesAnIndex(t *testing.T) {
 					if testing.Verbose() {
 						t.Logf("%s:\n\t%s", name, strings.Join(plan, "\n\t"))
 					}
-					if bad := fullScans(d, plan); len(bad) > 0 {
+					if bad := fullScans(d, plan); len(bad) > 0 && !mayScan[name] {
 						t.Errorf("%s reads a whole table: %q\nplan:\n%s\nquery:\n%s", name, bad, strings.Join(plan, "\n"), stmt)
 					}
 				}
 			}
 		})
 	}
+}
+
+// mayScan names the statements allowed to read a whole table, each for
+// a reason.
+var mayScan = map[string]bool{
+	// An address may be anywhere in any event's details, which no index
+	// covers; erasing it (for a deleted user) is rare and done in one pass
+	// by the database.
+	"scrubAudit": true,
+	// It reads a partial index whole, which holds only the workspaces it
+	// lists (those marked name_collision).
+	"nameCollisions": true,
 }
 
 // explain returns the lines of the plan of stmt.
@@ -279,8 +291,11 @@ func explain(t *testing.T, conn *sql.Conn, d *dialect, stmt string) []string {
 		_, err = conn.ExecContext(ctx, "PREPARE explained AS "+stmt)
 		require.NoError(t, err, stmt)
 		defer conn.ExecContext(ctx, "DEALLOCATE explained")
-		nulls := strings.TrimSuffix(strings.Repeat("NULL, ", n), ", ")
-		rows, err = conn.QueryContext(ctx, "EXPLAIN EXECUTE explained("+nulls+")")
+		execute := "EXPLAIN EXECUTE explained"
+		if n > 0 {
+			execute += "(" + strings.TrimSuffix(strings.Repeat("NULL, ", n), ", ") + ")"
+		}
+		rows, err = conn.QueryContext(ctx, execute)
 	} else {
 		rows, err = conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+stmt, make([]any, strings.Count(stmt, "?"))...)
 	}

@@ -25,10 +25,8 @@ type world struct {
 	event    tenancy.AuditEvent
 }
 
-// seed stores a new world in s, in one transaction.
-func seed(t testing.TB, s tenancy.Store) world {
-	t.Helper()
-	ctx := t.Context()
+// newWorld returns a new world, not stored.
+func newWorld() world {
 	w := world{
 		ann: tenancy.User{ID: uuid.New(), Email: "ann-" + uuid.NewString()[:8] + "@example.com", Name: "Ann", EmailVerified: true, CreatedAt: testTime},
 		bob: tenancy.User{ID: uuid.New(), Email: "bob-" + uuid.NewString()[:8] + "@example.com", Name: "Bob", CreatedAt: testTime},
@@ -44,6 +42,14 @@ func seed(t testing.TB, s tenancy.Store) world {
 	}
 	w.event = tenancy.AuditEvent{ID: uuid.New(), OrgID: w.org.ID, WorkspaceID: w.ws.ID, ActorID: w.ann.ID, TargetID: w.bob.ID,
 		Action: tenancy.EventMemberAdded, At: testTime, Details: map[string]string{"email": w.bob.Email}}
+	return w
+}
+
+// seed stores a new world in s, in one transaction.
+func seed(t testing.TB, s tenancy.Store) world {
+	t.Helper()
+	ctx := t.Context()
+	w := newWorld()
 	require.NoError(t, s.Update(ctx, func(tx tenancy.Tx) error {
 		for _, step := range []func() error{
 			func() error { return tx.CreateUser(ctx, w.ann) },

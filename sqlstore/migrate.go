@@ -21,11 +21,24 @@ import (
 //go:embed migrations
 var migrationFiles embed.FS
 
-// migration is one numbered schema change.
+// migration is one numbered schema change: the SQL of a file, or a step
+// written in Go (run).
 type migration struct {
 	version int
 	name    string
 	sql     string
+	// run, for a Go step, changes the database within the migration's
+	// transaction; it may use the dialect to pick its SQL.
+	run func(ctx context.Context, tx *sql.Tx, d *dialect) error
+}
+
+// goMigrations are the numbered steps written in Go, the same for both
+// dialects. They are numbered along with the SQL files: each version is
+// either a file of every dialect or an entry here, never both. Like a
+// file, a step runs once, in its own transaction, and is recorded in
+// tenancy_schema_migrations under its number and name.
+var goMigrations = []migration{
+	{version: 4, name: "name_keys", run: recomputeNameKeys},
 }
 
 // migrationLockKey is the PostgreSQL advisory lock that serializes
@@ -53,9 +66,13 @@ func (d *dialect) migrations() ([]migration, error) {
 		}
 		ms = append(ms, migration{version: v, name: name, sql: string(b)})
 	}
+	ms = append(ms, goMigrations...)
 	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
 	for i, m := range ms {
-		if m.version != i+1 {
+		switch {
+		case i > 0 && m.version == ms[i-1].version:
+			return nil, fmt.Errorf("sqlstore: migration %d is defined twice", m.version)
+		case m.version != i+1:
 			return nil, fmt.Errorf("sqlstore: migration %d is missing", i+1)
 		}
 	}
@@ -63,11 +80,17 @@ func (d *dialect) migrations() ([]migration, error) {
 }
 
 // Migrate brings the database's schema to the latest version. The schema
-// is embedded in the package as numbered, forward-only migrations; each
-// runs in its own transaction and is recorded in the table
-// tenancy_schema_migrations, so Migrate applies only what is missing and
-// returns quickly when nothing is. Every table of the schema is named
-// tenancy_*.
+// is embedded in the package as numbered, forward-only migrations (SQL
+// files, and steps written in Go where data must be rewritten, such as
+// recomputing workspace name keys); each runs in its own transaction and
+// is recorded in the table tenancy_schema_migrations, so Migrate applies
+// only what is missing and returns quickly when nothing is. Every table of
+// the schema is named tenancy_*.
+//
+// Migration 0004 recomputes workspace name keys with the current
+// tenancy.NameKey; it does not fail where two workspaces of one
+// organization now share a key, but marks the later ones, which
+// NameCollisions lists.
 //
 // Several processes may run Migrate at once: on PostgreSQL they serialize
 // on an advisory transaction lock, on SQLite on the database's write lock.
@@ -154,7 +177,12 @@ func (d *dialect) migrateOne(ctx context.Context, db *sql.DB, m migration) error
 		if err != nil || done {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		if m.run != nil {
+			err = m.run(ctx, tx, d)
+		} else {
+			_, err = tx.ExecContext(ctx, m.sql)
+		}
+		if err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, d.bind(`INSERT INTO tenancy_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),

@@ -1,7 +1,9 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
+	"errors"
 	"sync"
 	"testing"
 
@@ -21,7 +23,9 @@ func TestMigrationFiles(t *testing.T) {
 		require.Equal(t, i+1, lite[i].version)
 		require.Equal(t, lite[i].version, pg[i].version)
 		require.Equal(t, lite[i].name, pg[i].name)
-		require.NotEmpty(t, lite[i].sql)
+		require.Equal(t, lite[i].run == nil, pg[i].run == nil, "a Go step is one for both dialects")
+		require.True(t, (lite[i].sql == "") != (lite[i].run == nil), "migration %d is SQL or Go", lite[i].version)
+		require.True(t, (pg[i].sql == "") != (pg[i].run == nil), "migration %d is SQL or Go", pg[i].version)
 	}
 }
 
@@ -66,22 +70,20 @@ func TestMigrate(t *testing.T) {
 				t.Parallel()
 				ctx := t.Context()
 				db := b.open(t)()
-				require.NoError(t, migrateTo(ctx, db, d, 1))
+				require.NoError(t, migrateTo(ctx, db, d, 2))
 				v, err := schemaVersion(ctx, db, d)
 				require.NoError(t, err)
-				require.Equal(t, 1, v)
-				require.False(t, hasIndex(t, db, d, "tenancy_members_workspace_email"))
+				require.Equal(t, 2, v)
+				require.False(t, hasIndex(t, db, d, "tenancy_invitations_email"))
 
-				// A store works on the old schema (only indexes came later).
-				old, err := New(db, b.dialect)
-				require.NoError(t, err)
-				w := seed(t, old)
+				// A world written as the code of schema 2 wrote it.
+				w := seedSchema2(t, db, d)
 
 				require.NoError(t, Migrate(ctx, db, b.dialect))
 				v, err = schemaVersion(ctx, db, d)
 				require.NoError(t, err)
 				require.Equal(t, latest, v)
-				require.True(t, hasIndex(t, db, d, "tenancy_members_workspace_email"))
+				require.True(t, hasIndex(t, db, d, "tenancy_invitations_email"))
 				s, err := New(db, b.dialect)
 				require.NoError(t, err)
 				w.check(t, s)
@@ -143,6 +145,26 @@ func TestMigrate(t *testing.T) {
 				var n int
 				err = db.QueryRowContext(ctx, `SELECT count(*) FROM tenancy_broken`).Scan(&n)
 				require.Error(t, err, "the table of the failed migration is gone")
+			})
+
+			t.Run("a failed Go step is rolled back", func(t *testing.T) {
+				t.Parallel()
+				ctx := t.Context()
+				db := b.open(t)()
+				require.NoError(t, Migrate(ctx, db, b.dialect))
+				bad := migration{version: latest + 1, name: "broken", run: func(ctx context.Context, tx *sql.Tx, d *dialect) error {
+					if _, err := tx.ExecContext(ctx, `CREATE TABLE tenancy_broken (x integer)`); err != nil {
+						return err
+					}
+					return errors.New("broken step")
+				}}
+				require.ErrorContains(t, d.migrateOne(ctx, db, bad), "broken step")
+				v, err := schemaVersion(ctx, db, d)
+				require.NoError(t, err)
+				require.Equal(t, latest, v)
+				var n int
+				err = db.QueryRowContext(ctx, `SELECT count(*) FROM tenancy_broken`).Scan(&n)
+				require.Error(t, err, "the table of the failed step is gone")
 			})
 		})
 	}

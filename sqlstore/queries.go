@@ -2,7 +2,8 @@ package sqlstore
 
 // The SQL of every statement, written once with ? placeholders for both
 // dialects and rebound at package initialization (see dialect.bind). The
-// only dialect-specific fragment is the row lock of LockOrganization.
+// dialect-specific parts are the row lock of LockOrganization and the JSON
+// functions of ScrubAuditEmail.
 
 // page holds the two forms of a keyset-paginated list: the first page, and
 // a page after a cursor. Both take the same arguments, the cursor's
@@ -11,26 +12,31 @@ type page struct{ first, after string }
 
 // queries are the statements of one dialect.
 type queries struct {
-	user, userByEmail, createUser, updateUser string
+	user, userByEmail, userByExternalID, userExists, createUser, updateUser string
+	updateMemberEmails, updateOrgAdminEmails, verifyUserEmail               string
+	deleteUser, deleteUserMembers, deleteUserOrgAdmins, userOrgs            string
 
 	org, orgByDomain, orgIDByDomain, orgExists, createOrg, updateOrg, lockOrg string
 	isOrgAdmin, countOrgAdmins, adminOrgs, addOrgAdmin, removeOrgAdmin        string
-	countSeats                                                                string
+	countSeats, deleteOrg, deleteOrgMembers, deleteOrgInvitations             string
+	deleteOrgAdmins, deleteOrgWorkspaces                                      string
 	orgUsers                                                                  page
 
 	workspace, workspaceExists, createWorkspace, updateWorkspace        string
 	deleteWorkspace, deleteWorkspaceMembers, deleteWorkspaceInvitations string
 	orgWorkspaces, orgMemberWorkspaces                                  page
+	nameCollisions                                                      string
 
-	member, countWorkspaceAdmins, addMember, setMemberRole, removeMember string
+	member, countMembersWithRole, addMember, setMemberRole, removeMember string
 	userOrgMemberships                                                   string
 	members, userMemberships                                             page
 
 	invitation, invitationByHash, invitationByEmail, createInvitation, deleteInvitation string
+	invitationsTo, invitationsBy, invitationsByInOrg                                    string
 	invitations                                                                         page
 
-	appendAudit string
-	auditEvents page
+	appendAudit, scrubAudit string
+	auditEvents             page
 
 	factsWorkspace, factsOrg string
 
@@ -40,7 +46,7 @@ type queries struct {
 
 // Column lists, in the order the scan functions read them.
 const (
-	userCols   = `u.id, u.email, u.name, u.email_verified, u.created_at`
+	userCols   = `u.id, u.email, u.name, u.email_verified, u.created_at, COALESCE(u.external_id, '')`
 	orgCols    = `o.id, o.name, o.domain, o.billing_email, o.billing_customer_ref, o.policy, o.created_at`
 	wsCols     = `w.id, w.org_id, w.name, w.created_by, w.created_at`
 	memberCols = `m.workspace_id, m.user_id, m.email, m.role, m.created_at`
@@ -63,9 +69,41 @@ func buildQueries(d *dialect) *queries {
 	q := &queries{
 		user:        b(`SELECT ` + userCols + ` FROM tenancy_users u WHERE u.id = ?`),
 		userByEmail: b(`SELECT ` + userCols + ` FROM tenancy_users u WHERE u.email = ?`),
-		createUser: b(`INSERT INTO tenancy_users (id, email, name, email_verified, created_at)
-VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-		updateUser: b(`UPDATE tenancy_users SET name = ?, email_verified = ? WHERE id = ?`),
+		// NULL stands for no external ID, so that the partial unique
+		// index covers only those set.
+		userByExternalID: b(`SELECT ` + userCols + ` FROM tenancy_users u WHERE u.external_id = ?`),
+		userExists:       b(`SELECT EXISTS (SELECT 1 FROM tenancy_users WHERE id = ?)`),
+		createUser: b(`INSERT INTO tenancy_users (id, email, name, email_verified, created_at, external_id)
+VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+		// The NOT EXISTS guards report a taken email or external ID as "no
+		// row updated" instead of a unique violation, which would abort a
+		// PostgreSQL transaction; the unique indexes stay the backstop.
+		updateUser: b(`UPDATE tenancy_users SET email = ?, name = ?, email_verified = ?, external_id = ?
+WHERE id = ?
+	AND NOT EXISTS (SELECT 1 FROM tenancy_users o WHERE o.email = ? AND o.id <> ?)
+	AND NOT EXISTS (SELECT 1 FROM tenancy_users o WHERE o.external_id = ? AND o.id <> ?)`),
+		// The copies of the email beside the user's roles, which order the
+		// lists of members and organization users.
+		updateMemberEmails:   b(`UPDATE tenancy_members SET email = ? WHERE user_id = ? AND email <> ?`),
+		updateOrgAdminEmails: b(`UPDATE tenancy_org_admins SET email = ? WHERE user_id = ? AND email <> ?`),
+		// Of racing calls, one updates the row; on PostgreSQL the others
+		// wait for its lock, then find the condition false.
+		verifyUserEmail:     b(`UPDATE tenancy_users SET email_verified = ? WHERE id = ? AND email = ? AND NOT email_verified`),
+		deleteUserMembers:   b(`DELETE FROM tenancy_members WHERE user_id = ?`),
+		deleteUserOrgAdmins: b(`DELETE FROM tenancy_org_admins WHERE user_id = ?`),
+		deleteUser:          b(`DELETE FROM tenancy_users WHERE id = ?`),
+		// The organizations come from the per-user indexes of both roles.
+		// Arguments: the user four times.
+		userOrgs: b(`SELECT ` + orgCols + `,
+	EXISTS (SELECT 1 FROM tenancy_org_admins a WHERE a.org_id = o.id AND a.user_id = ?),
+	(SELECT count(*) FROM tenancy_members m WHERE m.user_id = ? AND m.org_id = o.id)
+FROM tenancy_organizations o
+WHERE o.id IN (
+	SELECT org_id FROM tenancy_org_admins WHERE user_id = ?
+	UNION
+	SELECT org_id FROM tenancy_members WHERE user_id = ?
+)
+ORDER BY o.name, o.id`),
 
 		org: b(`SELECT ` + orgCols + ` FROM tenancy_organizations o WHERE o.id = ?`),
 		// domain <> '' lets the partial unique index serve the lookup.
@@ -74,8 +112,20 @@ VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
 		orgExists:     b(`SELECT EXISTS (SELECT 1 FROM tenancy_organizations WHERE id = ?)`),
 		createOrg: b(`INSERT INTO tenancy_organizations (id, name, domain, billing_email, billing_customer_ref, policy, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-		updateOrg: b(`UPDATE tenancy_organizations SET name = ?, billing_email = ?, billing_customer_ref = ?, policy = ? WHERE id = ?`),
-		lockOrg:   b(`SELECT 1 FROM tenancy_organizations WHERE id = ?` + d.forUpdate()),
+		// The NOT EXISTS guard reports a domain claimed by another
+		// organization as "no row updated"; the partial unique index on the
+		// domain stays the backstop.
+		updateOrg: b(`UPDATE tenancy_organizations SET name = ?, domain = ?, billing_email = ?, billing_customer_ref = ?, policy = ?
+WHERE id = ? AND NOT EXISTS (
+	SELECT 1 FROM tenancy_organizations o WHERE o.domain = ? AND o.domain <> '' AND o.id <> ?)`),
+		// An organization's rows, each through an index on the
+		// organization.
+		deleteOrgMembers:     b(`DELETE FROM tenancy_members WHERE org_id = ?`),
+		deleteOrgInvitations: b(`DELETE FROM tenancy_invitations WHERE org_id = ?`),
+		deleteOrgAdmins:      b(`DELETE FROM tenancy_org_admins WHERE org_id = ?`),
+		deleteOrgWorkspaces:  b(`DELETE FROM tenancy_workspaces WHERE org_id = ?`),
+		deleteOrg:            b(`DELETE FROM tenancy_organizations WHERE id = ?`),
+		lockOrg:              b(`SELECT 1 FROM tenancy_organizations WHERE id = ?` + d.forUpdate()),
 
 		isOrgAdmin:     b(`SELECT EXISTS (SELECT 1 FROM tenancy_org_admins WHERE org_id = ? AND user_id = ?)`),
 		countOrgAdmins: b(`SELECT count(*) FROM tenancy_org_admins WHERE org_id = ?`),
@@ -106,11 +156,14 @@ SELECT ?, o.id, ?, ?, ?, ? FROM tenancy_organizations o WHERE o.id = ?
 ON CONFLICT DO NOTHING`),
 		// The NOT EXISTS guard reports a taken name as "no row updated"
 		// instead of a unique violation, which would abort a PostgreSQL
-		// transaction; the unique index stays the backstop.
-		updateWorkspace: b(`UPDATE tenancy_workspaces SET name = ?, name_key = ?
+		// transaction; the unique index stays the backstop. A renamed
+		// workspace holds its new key: its collision mark (see
+		// namekeys.go) is cleared, and marked workspaces hold no key.
+		updateWorkspace: b(`UPDATE tenancy_workspaces SET name = ?, name_key = ?, name_collision = ?
 WHERE id = ? AND NOT EXISTS (
 	SELECT 1 FROM tenancy_workspaces o
-	WHERE o.org_id = tenancy_workspaces.org_id AND o.name_key = ? AND o.id <> tenancy_workspaces.id)`),
+	WHERE o.org_id = tenancy_workspaces.org_id AND o.name_key = ? AND NOT o.name_collision
+		AND o.id <> tenancy_workspaces.id)`),
 		deleteWorkspaceMembers:     b(`DELETE FROM tenancy_members WHERE workspace_id = ?`),
 		deleteWorkspaceInvitations: b(`DELETE FROM tenancy_invitations WHERE workspace_id = ?`),
 		deleteWorkspace:            b(`DELETE FROM tenancy_workspaces WHERE id = ?`),
@@ -123,8 +176,14 @@ FROM tenancy_members m JOIN tenancy_workspaces w ON w.id = m.workspace_id
 WHERE m.user_id = ? AND m.org_id = ?`, `(w.name_key, w.id) > (?, ?)`, `
 ORDER BY w.name_key, w.id LIMIT ?`),
 
+		nameCollisions: b(`SELECT ` + wsCols + `, w.name_key, k.id
+FROM tenancy_workspaces w LEFT JOIN tenancy_workspaces k
+	ON k.org_id = w.org_id AND k.name_key = w.name_key AND NOT k.name_collision
+WHERE w.name_collision
+ORDER BY w.org_id, w.name_key, w.id`),
+
 		member:               b(`SELECT ` + memberCols + ` FROM tenancy_members m WHERE m.workspace_id = ? AND m.user_id = ?`),
-		countWorkspaceAdmins: b(`SELECT count(*) FROM tenancy_members WHERE workspace_id = ? AND role = ?`),
+		countMembersWithRole: b(`SELECT count(*) FROM tenancy_members WHERE workspace_id = ? AND role = ?`),
 		// The organization and the email are copied from the workspace
 		// and the user; no row is inserted if either is missing.
 		addMember: b(`INSERT INTO tenancy_members (workspace_id, user_id, org_id, email, role, created_at)
@@ -150,9 +209,16 @@ ON CONFLICT DO NOTHING`),
 		deleteInvitation: b(`DELETE FROM tenancy_invitations WHERE id = ?`),
 		invitations: keyset(`SELECT `+invCols+` FROM tenancy_invitations i WHERE i.workspace_id = ?`,
 			`(i.email, i.id) > (?, ?)`, ` ORDER BY i.email, i.id LIMIT ?`),
+		invitationsTo: b(`SELECT ` + invCols + ` FROM tenancy_invitations i WHERE i.email = ?
+ORDER BY i.created_at, i.id`),
+		invitationsBy: b(`SELECT ` + invCols + ` FROM tenancy_invitations i WHERE i.invited_by = ?
+ORDER BY i.created_at, i.id`),
+		invitationsByInOrg: b(`SELECT ` + invCols + ` FROM tenancy_invitations i WHERE i.invited_by = ? AND i.org_id = ?
+ORDER BY i.created_at, i.id`),
 
 		appendAudit: b(`INSERT INTO tenancy_audit_events (id, org_id, workspace_id, actor_id, target_id, action, at, details)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		scrubAudit: b(scrubAuditQuery(d)),
 		auditEvents: keyset(`SELECT `+auditCols+` FROM tenancy_audit_events e WHERE e.org_id = ?`,
 			`(e.at, e.id) < (?, ?)`, ` ORDER BY e.at DESC, e.id DESC LIMIT ?`),
 
@@ -193,4 +259,30 @@ FROM (
 	ORDER BY email, user_id LIMIT ?
 ) k JOIN tenancy_users u ON u.id = k.user_id
 ORDER BY k.email, k.user_id`
+}
+
+// scrubAuditQuery rewrites, in one statement, the details of the events
+// holding a value equal to an address, without those entries, and
+// returns nothing; the rows it affects are the events changed. The
+// database does the JSON work, so the log is never loaded into memory.
+//
+// On PostgreSQL details are jsonb, read entry by entry. Arguments: the
+// address twice.
+//
+// On SQLite details are JSON text. A substring of the address that no
+// JSON encoder escapes (see scrubNeedle) picks the candidate rows cheaply
+// (instr compares bytes); json_each then decides exactly. Arguments: the
+// address, the needle, the address.
+func scrubAuditQuery(d *dialect) string {
+	if d.postgres {
+		return `UPDATE tenancy_audit_events
+SET details = (SELECT COALESCE(jsonb_object_agg(j.key, j.value), '{}'::jsonb)
+	FROM jsonb_each_text(details) j WHERE j.value <> ?)
+WHERE EXISTS (SELECT 1 FROM jsonb_each_text(details) j WHERE j.value = ?)`
+	}
+	return `UPDATE tenancy_audit_events
+SET details = (SELECT json_group_object(j.key, j.value)
+	FROM json_each(tenancy_audit_events.details) j WHERE j.value IS NOT ?)
+WHERE details IS NOT NULL AND instr(details, ?) > 0
+	AND EXISTS (SELECT 1 FROM json_each(tenancy_audit_events.details) j WHERE j.value = ?)`
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"math"
 
 	"github.com/google/uuid"
 
@@ -80,23 +79,28 @@ func list[T any](ctx context.Context, r *reader, query string, args []any, scan 
 }
 
 // paged picks the first-page or after-cursor form of p and appends the
-// cursor's arguments (if any) and the limit to args.
+// cursor's arguments (if any) and the limit to args. q must be valid (see
+// tenancy.PageQuery.Validate).
 func paged(p page, q tenancy.PageQuery, args []any, cursor func(*tenancy.Cursor) []any) (string, []any) {
 	query := p.first
 	if q.After != nil {
 		query = p.after
 		args = append(args, cursor(q.After)...)
 	}
-	return query, append(args, limit(q))
+	return query, append(args, q.Limit)
 }
 
-// limit is the LIMIT argument of a page: q.Limit, or no limit if it is
-// not positive.
-func limit(q tenancy.PageQuery) int {
-	if q.Limit <= 0 {
-		return math.MaxInt32
+// listPage validates q, then reads one page of a keyset-paginated list.
+// A query Validate rejects (a forged cursor: invalid UTF-8, NUL bytes, an
+// oversized key; a limit that is not positive) returns its error, matching
+// tenancy.ErrInvalidInput, and never reaches the database.
+func listPage[T any](ctx context.Context, r *reader, p page, q tenancy.PageQuery, args []any,
+	cursor func(*tenancy.Cursor) []any, scan func(scanner) (T, error)) ([]T, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
 	}
-	return q.Limit
+	query, args := paged(p, q, args, cursor)
+	return list(ctx, r, query, args, scan)
 }
 
 // keyID is the cursor of the lists ordered by (key, ID).
@@ -116,43 +120,72 @@ func scanBool(s scanner) (bool, error) {
 
 // Users.
 
-func scanUser(s scanner) (tenancy.User, error) {
+// scanUser reads the columns of userCols, then extra.
+func scanUser(s scanner, extra ...any) (tenancy.User, error) {
 	var u tenancy.User
-	err := s.Scan(&u.ID, &u.Email, &u.Name, &u.EmailVerified, timeDest{&u.CreatedAt})
+	err := s.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.EmailVerified, timeDest{&u.CreatedAt}, &u.ExternalID}, extra...)...)
 	return u, err
 }
 
+func scanOneUser(s scanner) (tenancy.User, error) { return scanUser(s) }
+
 // User returns ErrNotFound if no user has this ID.
 func (r *reader) User(ctx context.Context, id uuid.UUID) (tenancy.User, error) {
-	return one(r, r.q.QueryRowContext(ctx, r.d.q.user, id), scanUser,
+	return one(r, r.q.QueryRowContext(ctx, r.d.q.user, id), scanOneUser,
 		func() error { return notFound("user %s", id) })
 }
 
 // UserByEmail returns ErrNotFound if no user has this email.
 func (r *reader) UserByEmail(ctx context.Context, email string) (tenancy.User, error) {
-	return one(r, r.q.QueryRowContext(ctx, r.d.q.userByEmail, email), scanUser,
+	return one(r, r.q.QueryRowContext(ctx, r.d.q.userByEmail, email), scanOneUser,
 		func() error { return notFound("user with email %s", email) })
+}
+
+// UserByExternalID returns ErrNotFound if no user has this non-empty
+// external ID (never for "").
+func (r *reader) UserByExternalID(ctx context.Context, externalID string) (tenancy.User, error) {
+	missing := func() error { return notFound("user with external ID %q", externalID) }
+	if externalID == "" {
+		return tenancy.User{}, missing()
+	}
+	return one(r, r.q.QueryRowContext(ctx, r.d.q.userByExternalID, externalID), scanOneUser, missing)
+}
+
+// UserOrganizations lists the organizations where userID holds any role,
+// with whether it is an Organization Admin and how many of their
+// workspaces it is a member of, ordered by (name, ID), in one query. It
+// returns an empty list for an unknown user.
+func (r *reader) UserOrganizations(ctx context.Context, userID uuid.UUID) ([]tenancy.OrgMembership, error) {
+	return list(ctx, r, r.d.q.userOrgs, []any{userID, userID, userID, userID}, func(s scanner) (tenancy.OrgMembership, error) {
+		var m tenancy.OrgMembership
+		o, err := scanOrg(s, &m.OrgAdmin, &m.Workspaces)
+		m.Organization = o
+		return m, err
+	})
 }
 
 // Organizations.
 
-func scanOrg(s scanner) (tenancy.Organization, error) {
+// scanOrg reads the columns of orgCols, then extra.
+func scanOrg(s scanner, extra ...any) (tenancy.Organization, error) {
 	var o tenancy.Organization
-	err := s.Scan(&o.ID, &o.Name, &o.Domain, &o.Billing.Email, &o.Billing.CustomerRef,
-		policyDest{&o.Policy}, timeDest{&o.CreatedAt})
+	err := s.Scan(append([]any{&o.ID, &o.Name, &o.Domain, &o.Billing.Email, &o.Billing.CustomerRef,
+		policyDest{&o.Policy}, timeDest{&o.CreatedAt}}, extra...)...)
 	return o, err
 }
 
+func scanOneOrg(s scanner) (tenancy.Organization, error) { return scanOrg(s) }
+
 // Organization returns ErrNotFound if no organization has this ID.
 func (r *reader) Organization(ctx context.Context, id uuid.UUID) (tenancy.Organization, error) {
-	return one(r, r.q.QueryRowContext(ctx, r.d.q.org, id), scanOrg,
+	return one(r, r.q.QueryRowContext(ctx, r.d.q.org, id), scanOneOrg,
 		func() error { return notFound("organization %s", id) })
 }
 
 // OrganizationByDomain returns ErrNotFound if no organization claims the
 // domain (never for "").
 func (r *reader) OrganizationByDomain(ctx context.Context, domain string) (tenancy.Organization, error) {
-	return one(r, r.q.QueryRowContext(ctx, r.d.q.orgByDomain, domain), scanOrg,
+	return one(r, r.q.QueryRowContext(ctx, r.d.q.orgByDomain, domain), scanOneOrg,
 		func() error { return notFound("organization with domain %s", domain) })
 }
 
@@ -177,23 +210,27 @@ func (r *reader) CountOrgAdmins(ctx context.Context, orgID uuid.UUID) (int, erro
 // AdminOrganizations lists the organizations where userID is an
 // Organization Admin, ordered by name then ID.
 func (r *reader) AdminOrganizations(ctx context.Context, userID uuid.UUID) ([]tenancy.Organization, error) {
-	return list(ctx, r, r.d.q.adminOrgs, []any{userID}, scanOrg)
+	return list(ctx, r, r.d.q.adminOrgs, []any{userID}, scanOneOrg)
 }
 
 // ListOrgUsers lists the distinct users holding a role in orgID, ordered
-// by (email, ID).
+// by (email, ID). It returns an error matching ErrInvalidInput if q is
+// invalid.
 func (r *reader) ListOrgUsers(ctx context.Context, orgID uuid.UUID, q tenancy.PageQuery) ([]tenancy.OrgUser, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
 	// The cursor applies to both arms of the union.
 	query, args := r.d.q.orgUsers.first, []any{orgID, orgID, orgID, orgID}
 	if q.After != nil {
 		query = r.d.q.orgUsers.after
 		args = []any{orgID, orgID, orgID, q.After.Key, q.After.ID, orgID, q.After.Key, q.After.ID}
 	}
-	args = append(args, limit(q))
+	args = append(args, q.Limit)
 	return list(ctx, r, query, args, func(s scanner) (tenancy.OrgUser, error) {
 		var ou tenancy.OrgUser
-		u := &ou.User
-		err := s.Scan(&u.ID, &u.Email, &u.Name, &u.EmailVerified, timeDest{&u.CreatedAt}, &ou.OrgAdmin, &ou.Workspaces)
+		u, err := scanUser(s, &ou.OrgAdmin, &ou.Workspaces)
+		ou.User = u
 		return ou, err
 	})
 }
@@ -230,14 +267,14 @@ func (r *reader) Workspace(ctx context.Context, id uuid.UUID) (tenancy.Workspace
 
 // ListOrgWorkspaces lists the workspaces of orgID with userID's role in
 // each, ordered by (NameKey of the name, ID); only those where userID is
-// a member if onlyMember.
+// a member if onlyMember. It returns an error matching ErrInvalidInput if
+// q is invalid.
 func (r *reader) ListOrgWorkspaces(ctx context.Context, orgID, userID uuid.UUID, onlyMember bool, q tenancy.PageQuery) ([]tenancy.Membership, error) {
 	p := r.d.q.orgWorkspaces
 	if onlyMember {
 		p = r.d.q.orgMemberWorkspaces
 	}
-	query, args := paged(p, q, []any{userID, orgID}, keyID)
-	return list(ctx, r, query, args, scanMembership)
+	return listPage(ctx, r, p, q, []any{userID, orgID}, keyID, scanMembership)
 }
 
 // Members.
@@ -256,26 +293,26 @@ func (r *reader) Member(ctx context.Context, wsID, userID uuid.UUID) (tenancy.Me
 		func() error { return notFound("user %s in workspace %s", userID, wsID) })
 }
 
-// CountWorkspaceAdmins counts the members of wsID with RoleAdmin.
-func (r *reader) CountWorkspaceAdmins(ctx context.Context, wsID uuid.UUID) (int, error) {
-	n, err := scanInt(r.q.QueryRowContext(ctx, r.d.q.countWorkspaceAdmins, wsID, string(tenancy.RoleAdmin)))
+// CountMembersWithRole counts the members of wsID holding role ro.
+func (r *reader) CountMembersWithRole(ctx context.Context, wsID uuid.UUID, ro tenancy.Role) (int, error) {
+	n, err := scanInt(r.q.QueryRowContext(ctx, r.d.q.countMembersWithRole, wsID, string(ro)))
 	if err != nil {
 		return 0, r.err(err)
 	}
 	return n, nil
 }
 
-// ListMembers lists a workspace's members ordered by (email, user ID).
+// ListMembers lists a workspace's members ordered by (email, user ID). It
+// returns an error matching ErrInvalidInput if q is invalid.
 func (r *reader) ListMembers(ctx context.Context, wsID uuid.UUID, q tenancy.PageQuery) ([]tenancy.Member, error) {
-	query, args := paged(r.d.q.members, q, []any{wsID}, keyID)
-	return list(ctx, r, query, args, scanMember)
+	return listPage(ctx, r, r.d.q.members, q, []any{wsID}, keyID, scanMember)
 }
 
 // ListUserMemberships lists every workspace userID is a member of, ordered
-// by (NameKey of the name, workspace ID).
+// by (NameKey of the name, workspace ID). It returns an error matching
+// ErrInvalidInput if q is invalid.
 func (r *reader) ListUserMemberships(ctx context.Context, userID uuid.UUID, q tenancy.PageQuery) ([]tenancy.Membership, error) {
-	query, args := paged(r.d.q.userMemberships, q, []any{userID}, keyID)
-	return list(ctx, r, query, args, scanMembership)
+	return listPage(ctx, r, r.d.q.userMemberships, q, []any{userID}, keyID, scanMembership)
 }
 
 // UserOrgMemberships lists userID's memberships in the workspaces of orgID,
@@ -316,24 +353,41 @@ func (r *reader) InvitationByEmail(ctx context.Context, wsID uuid.UUID, email st
 		func() error { return notFound("invitation of %s to workspace %s", email, wsID) })
 }
 
+func scanInvitation(s scanner) (tenancy.Invitation, error) {
+	rec, err := scanInvitationRecord(s)
+	return rec.Invitation, err
+}
+
 // ListInvitations lists a workspace's invitations ordered by (email, ID).
+// It returns an error matching ErrInvalidInput if q is invalid.
 func (r *reader) ListInvitations(ctx context.Context, wsID uuid.UUID, q tenancy.PageQuery) ([]tenancy.Invitation, error) {
-	query, args := paged(r.d.q.invitations, q, []any{wsID}, keyID)
-	return list(ctx, r, query, args, func(s scanner) (tenancy.Invitation, error) {
-		rec, err := scanInvitationRecord(s)
-		return rec.Invitation, err
-	})
+	return listPage(ctx, r, r.d.q.invitations, q, []any{wsID}, keyID, scanInvitation)
+}
+
+// ListInvitationsTo lists the invitations to email in every workspace,
+// expired ones included, ordered by (CreatedAt, ID).
+func (r *reader) ListInvitationsTo(ctx context.Context, email string) ([]tenancy.Invitation, error) {
+	return list(ctx, r, r.d.q.invitationsTo, []any{email}, scanInvitation)
+}
+
+// ListInvitationsBy lists the invitations issued by inviterID in the
+// workspaces of orgID, or of every organization when orgID is uuid.Nil,
+// ordered by (CreatedAt, ID).
+func (r *reader) ListInvitationsBy(ctx context.Context, orgID, inviterID uuid.UUID) ([]tenancy.Invitation, error) {
+	if orgID == uuid.Nil {
+		return list(ctx, r, r.d.q.invitationsBy, []any{inviterID}, scanInvitation)
+	}
+	return list(ctx, r, r.d.q.invitationsByInOrg, []any{inviterID, orgID}, scanInvitation)
 }
 
 // Audit.
 
 // ListAuditEvents lists an organization's events ordered by (At, ID)
-// descending.
+// descending. It returns an error matching ErrInvalidInput if q is
+// invalid.
 func (r *reader) ListAuditEvents(ctx context.Context, orgID uuid.UUID, q tenancy.PageQuery) ([]tenancy.AuditEvent, error) {
-	query, args := paged(r.d.q.auditEvents, q, []any{orgID}, func(c *tenancy.Cursor) []any {
-		return []any{r.d.ts(c.At), c.ID}
-	})
-	return list(ctx, r, query, args, func(s scanner) (tenancy.AuditEvent, error) {
+	cursor := func(c *tenancy.Cursor) []any { return []any{r.d.ts(c.At), c.ID} }
+	return listPage(ctx, r, r.d.q.auditEvents, q, []any{orgID}, cursor, func(s scanner) (tenancy.AuditEvent, error) {
 		var e tenancy.AuditEvent
 		err := s.Scan(&e.ID, nullUUIDDest{&e.OrgID}, nullUUIDDest{&e.WorkspaceID}, nullUUIDDest{&e.ActorID},
 			nullUUIDDest{&e.TargetID}, &e.Action, timeDest{&e.At}, detailsDest{&e.Details})

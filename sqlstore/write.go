@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -65,27 +66,91 @@ func (t *tx) LockOrganization(ctx context.Context, orgID uuid.UUID) error {
 	return nil
 }
 
-// CreateUser returns ErrAlreadyExists if the ID or email is taken.
+// nullString is a text argument stored as NULL when it is empty.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// CreateUser returns ErrAlreadyExists if the ID, the email or a non-empty
+// ExternalID is taken.
 func (t *tx) CreateUser(ctx context.Context, u tenancy.User) error {
-	n, err := t.exec(ctx, t.d.q.createUser, u.ID, u.Email, u.Name, u.EmailVerified, t.d.ts(u.CreatedAt))
+	n, err := t.exec(ctx, t.d.q.createUser, u.ID, u.Email, u.Name, u.EmailVerified, t.d.ts(u.CreatedAt),
+		nullString(u.ExternalID))
 	if err != nil {
 		return err
 	}
 	if n == 0 {
-		return alreadyExists("user %s or email %s", u.ID, u.Email)
+		return alreadyExists("user %s, email %s or external ID %q", u.ID, u.Email, u.ExternalID)
 	}
 	return nil
 }
 
-// UpdateUser replaces the user's Name and EmailVerified; ErrNotFound if
-// absent.
+// UpdateUser replaces the user's Email, Name, EmailVerified and
+// ExternalID, and the copies of the email kept with its memberships and
+// Organization Admin roles. It returns ErrNotFound if absent,
+// ErrAlreadyExists if another user has the email or the non-empty
+// ExternalID.
 func (t *tx) UpdateUser(ctx context.Context, u tenancy.User) error {
-	n, err := t.exec(ctx, t.d.q.updateUser, u.Name, u.EmailVerified, u.ID)
+	ext := nullString(u.ExternalID)
+	n, err := t.exec(ctx, t.d.q.updateUser, u.Email, u.Name, u.EmailVerified, ext, u.ID, u.Email, u.ID, ext, u.ID)
 	if err != nil {
 		return err
 	}
 	if n == 0 {
-		return notFound("user %s", u.ID)
+		found, err := t.exists(ctx, t.d.q.userExists, u.ID)
+		switch {
+		case err != nil:
+			return err
+		case !found:
+			return notFound("user %s", u.ID)
+		}
+		return alreadyExists("email %s or external ID %q", u.Email, u.ExternalID)
+	}
+	if _, err := t.exec(ctx, t.d.q.updateMemberEmails, u.Email, u.ID, u.Email); err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, t.d.q.updateOrgAdminEmails, u.Email, u.ID, u.Email)
+	return err
+}
+
+// VerifyUserEmail marks the user's address verified if it is still email
+// and not yet verified, and reports whether this call changed it: one
+// conditional UPDATE, so of racing calls exactly one reports true. It
+// returns ErrNotFound if the user is absent.
+func (t *tx) VerifyUserEmail(ctx context.Context, userID uuid.UUID, email string) (bool, error) {
+	n, err := t.exec(ctx, t.d.q.verifyUserEmail, true, userID, email)
+	if err != nil || n == 1 {
+		return n == 1, err
+	}
+	found, err := t.exists(ctx, t.d.q.userExists, userID)
+	switch {
+	case err != nil:
+		return false, err
+	case !found:
+		return false, notFound("user %s", userID)
+	}
+	return false, nil
+}
+
+// DeleteUser deletes the user with its memberships and Organization Admin
+// roles; invitations and audit events stay. It returns ErrNotFound if
+// absent. The schema cascades too; the explicit deletes keep a pool opened
+// without foreign keys correct.
+func (t *tx) DeleteUser(ctx context.Context, id uuid.UUID) error {
+	for _, query := range []string{t.d.q.deleteUserMembers, t.d.q.deleteUserOrgAdmins} {
+		if _, err := t.exec(ctx, query, id); err != nil {
+			return err
+		}
+	}
+	n, err := t.exec(ctx, t.d.q.deleteUser, id)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound("user %s", id)
 	}
 	return nil
 }
@@ -120,19 +185,57 @@ func (t *tx) CreateOrganization(ctx context.Context, o tenancy.Organization) err
 	return alreadyExists("organization %s", o.ID)
 }
 
-// UpdateOrganization replaces Name, Billing and Policy; ErrNotFound if
-// absent.
+// UpdateOrganization replaces Name, Domain, Billing and Policy. It returns
+// ErrNotFound if absent, ErrDomainTaken if o.Domain is not empty and
+// another organization claims it.
+//
+// A claim racing with another transaction's on PostgreSQL passes the
+// guard, then waits on the domain's unique index and fails with a unique
+// violation once the other commits. The domain's is the only unique index
+// this UPDATE can violate (the ID does not change), so that violation is
+// reported as ErrDomainTaken.
 func (t *tx) UpdateOrganization(ctx context.Context, o tenancy.Organization) error {
 	policy, err := encodePolicy(o.Policy)
 	if err != nil {
 		return err
 	}
-	n, err := t.exec(ctx, t.d.q.updateOrg, o.Name, o.Billing.Email, o.Billing.CustomerRef, policy, o.ID)
+	n, err := t.exec(ctx, t.d.q.updateOrg, o.Name, o.Domain, o.Billing.Email, o.Billing.CustomerRef, policy,
+		o.ID, o.Domain, o.ID)
+	var dbErr *dbError
+	switch {
+	case errors.As(err, &dbErr) && errors.Is(dbErr.sentinel, tenancy.ErrAlreadyExists):
+		return &dbError{sentinel: tenancy.ErrDomainTaken, err: dbErr.err}
+	case err != nil:
+		return err
+	case n == 1:
+		return nil
+	}
+	found, err := t.exists(ctx, t.d.q.orgExists, o.ID)
+	switch {
+	case err != nil:
+		return err
+	case !found:
+		return notFound("organization %s", o.ID)
+	}
+	return fmt.Errorf("%w: %s", tenancy.ErrDomainTaken, o.Domain)
+}
+
+// DeleteOrganization deletes the organization with its workspaces, their
+// memberships and invitations, and its Organization Admins; its audit
+// events stay. It returns ErrNotFound if absent. The schema cascades too;
+// the explicit deletes keep a pool opened without foreign keys correct.
+func (t *tx) DeleteOrganization(ctx context.Context, id uuid.UUID) error {
+	for _, query := range []string{t.d.q.deleteOrgMembers, t.d.q.deleteOrgInvitations, t.d.q.deleteOrgAdmins, t.d.q.deleteOrgWorkspaces} {
+		if _, err := t.exec(ctx, query, id); err != nil {
+			return err
+		}
+	}
+	n, err := t.exec(ctx, t.d.q.deleteOrg, id)
 	if err != nil {
 		return err
 	}
 	if n == 0 {
-		return notFound("organization %s", o.ID)
+		return notFound("organization %s", id)
 	}
 	return nil
 }
@@ -187,10 +290,12 @@ func (t *tx) CreateWorkspace(ctx context.Context, w tenancy.Workspace) error {
 }
 
 // UpdateWorkspace replaces the name; ErrNotFound if absent,
-// ErrAlreadyExists if the name is taken in the organization.
+// ErrAlreadyExists if the name is taken in the organization. A workspace
+// whose name collided with an older one's (see NameCollisions) holds its
+// new name's key from then on.
 func (t *tx) UpdateWorkspace(ctx context.Context, w tenancy.Workspace) error {
 	key := tenancy.NameKey(w.Name)
-	n, err := t.exec(ctx, t.d.q.updateWorkspace, w.Name, key, w.ID, key)
+	n, err := t.exec(ctx, t.d.q.updateWorkspace, w.Name, key, false, w.ID, key)
 	if err != nil || n == 1 {
 		return err
 	}
@@ -308,4 +413,34 @@ func (t *tx) AppendAudit(ctx context.Context, e tenancy.AuditEvent) error {
 	_, err = t.exec(ctx, t.d.q.appendAudit, e.ID, nullUUID(e.OrgID), nullUUID(e.WorkspaceID), nullUUID(e.ActorID),
 		nullUUID(e.TargetID), e.Action, t.d.ts(e.At), details)
 	return err
+}
+
+// ScrubAuditEmail removes, from the details of every audit event, each
+// entry whose value is email, in one statement run by the database (see
+// scrubAuditQuery), and returns the number of events changed.
+func (t *tx) ScrubAuditEmail(ctx context.Context, email string) (int, error) {
+	args := []any{email, email}
+	if !t.d.postgres {
+		args = []any{email, scrubNeedle(email), email}
+	}
+	n, err := t.exec(ctx, t.d.q.scrubAudit, args...)
+	return int(n), err
+}
+
+// scrubNeedle returns the longest run of email that every JSON text
+// holding email as a string value contains verbatim: it stops at the
+// characters an encoder may escape (quotes, backslashes, control
+// characters, and <, > and & which encoding/json escapes for HTML) and at
+// every non-ASCII character (U+2028 and U+2029 among them), to be safe
+// with any encoder. It may be empty, which selects every event.
+func scrubNeedle(email string) string {
+	best := ""
+	for run := range strings.FieldsFuncSeq(email, func(r rune) bool {
+		return r < 0x20 || r >= 0x7f || strings.ContainsRune(`"\<>&`, r)
+	}) {
+		if len(run) > len(best) {
+			best = run
+		}
+	}
+	return best
 }

@@ -101,6 +101,106 @@ var auditTests = []test{
 		rest := listFrom(t, 3, &c, listAuditEvents(f, acme.ID), auditCursor)
 		require.Equal(t, newestFirst(append(append([]tenancy.AuditEvent{}, want[3:]...), old, tie)), rest)
 	}},
+	{"ScrubAuditEmail removes the entries holding the address from every event", func(t *testing.T, f *fixture) {
+		ann := f.user("ann")
+		acme := f.org("Acme", "acme.com", ann)
+		globex := f.org("Globex", "globex.com", ann)
+		const email = "bob@example.com"
+		event := func(orgID uuid.UUID, details map[string]string) tenancy.AuditEvent {
+			e := tenancy.AuditEvent{ID: uuid.New(), OrgID: orgID, ActorID: ann.ID, TargetID: uuid.New(),
+				Action: tenancy.EventMemberAdded, At: f.tick(), Details: details}
+			f.update(func(tx tenancy.Tx) error { return tx.AppendAudit(f.ctx, e) })
+			return e
+		}
+		scrubbed := []tenancy.AuditEvent{
+			event(acme.ID, map[string]string{"email": email}),
+			event(acme.ID, map[string]string{"email": email, "role": "admin", "by": email}),
+			event(globex.ID, map[string]string{"old_email": "bob@example.org", "new_email": email}),
+			event(uuid.Nil, map[string]string{"email": email}), // an event of no organization
+		}
+		kept := []tenancy.AuditEvent{
+			event(acme.ID, map[string]string{"email": "BOB@example.com"}), // compared exactly
+			event(acme.ID, map[string]string{"email": "xbob@example.com", "note": "bob@example.com left"}),
+			event(acme.ID, map[string]string{email: "the key is not a value"}),
+			event(acme.ID, nil),
+			event(globex.ID, map[string]string{}),
+		}
+		var n int
+		f.update(func(tx tenancy.Tx) error {
+			var err error
+			n, err = tx.ScrubAuditEmail(f.ctx, email)
+			return err
+		})
+		require.Equal(t, len(scrubbed), n)
+
+		want := map[uuid.UUID]map[string]string{
+			scrubbed[0].ID: {},
+			scrubbed[1].ID: {"role": "admin"},
+			scrubbed[2].ID: {"old_email": "bob@example.org"},
+		}
+		var all []tenancy.AuditEvent
+		for _, o := range []tenancy.Organization{acme, globex} {
+			all = append(all, listFrom(t, 10, nil, listAuditEvents(f, o.ID), auditCursor)...)
+		}
+		require.Len(t, all, len(scrubbed)-1+len(kept))
+		for _, got := range all {
+			if details, ok := want[got.ID]; ok {
+				assert.Len(t, got.Details, len(details), "event %s", got.ID)
+				for k, v := range details {
+					assert.Equal(t, v, got.Details[k], "event %s", got.ID)
+				}
+				continue
+			}
+			require.Contains(t, kept, got, "an event without the address is untouched")
+		}
+		for _, e := range scrubbed[:3] {
+			got := findEvent(t, all, e.ID)
+			got.Details = e.Details
+			require.Equal(t, e, got, "only Details change")
+		}
+
+		f.update(func(tx tenancy.Tx) error {
+			var err error
+			n, err = tx.ScrubAuditEmail(f.ctx, email)
+			return err
+		})
+		require.Zero(t, n, "nothing is left to scrub")
+	}},
+	{"ScrubAuditEmail finds addresses that JSON escapes", func(t *testing.T, f *fixture) {
+		ann := f.user("ann")
+		acme := f.org("Acme", "acme.com", ann)
+		emails := []string{`a&b<c>@example.com`, `"quoted\\local"@example.com`, "jörg@bücher.example", `\u0062ob@example.com`, "line\u2028sep@example.com"}
+		var events []tenancy.AuditEvent
+		for _, email := range emails {
+			e := tenancy.AuditEvent{ID: uuid.New(), OrgID: acme.ID, Action: tenancy.EventMemberAdded, At: f.tick(),
+				Details: map[string]string{"email": email, "n": email + "!"}}
+			f.update(func(tx tenancy.Tx) error { return tx.AppendAudit(f.ctx, e) })
+			events = append(events, e)
+		}
+		for i, email := range emails {
+			var n int
+			f.update(func(tx tenancy.Tx) error {
+				var err error
+				n, err = tx.ScrubAuditEmail(f.ctx, email)
+				return err
+			})
+			require.Equal(t, 1, n, email)
+			got := findEvent(t, listFrom(t, 10, nil, listAuditEvents(f, acme.ID), auditCursor), events[i].ID)
+			require.Equal(t, map[string]string{"n": email + "!"}, got.Details, email)
+		}
+	}},
+}
+
+// findEvent returns the event of this ID in events.
+func findEvent(t *testing.T, events []tenancy.AuditEvent, id uuid.UUID) tenancy.AuditEvent {
+	t.Helper()
+	for _, e := range events {
+		if e.ID == id {
+			return e
+		}
+	}
+	t.Fatalf("event %s not found", id)
+	return tenancy.AuditEvent{}
 }
 
 func listAuditEvents(f *fixture, orgID uuid.UUID) fetchFunc[tenancy.AuditEvent] {

@@ -171,6 +171,61 @@ var concurrencyTests = []test{
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
 	}},
+	{"of concurrent VerifyUserEmail calls exactly one reports true", func(t *testing.T, f *fixture) {
+		const n = 8
+		for round := range 3 { // a few rounds, each on a fresh user
+			u := f.newUser("u" + uuid.NewString()[:8])
+			u.EmailVerified = false
+			f.update(func(tx tenancy.Tx) error { return tx.CreateUser(f.ctx, u) })
+			var changed atomic.Int32
+			won := race(t, n, nil, func(int) error {
+				return f.s.Update(f.ctx, func(tx tenancy.Tx) error {
+					ok, err := tx.VerifyUserEmail(f.ctx, u.ID, u.Email)
+					if ok {
+						changed.Add(1)
+					}
+					return err
+				})
+			})
+			require.Equal(t, n, won, "round %d: no call fails", round)
+			require.Equal(t, int32(1), changed.Load(), "round %d", round)
+			got, err := f.s.User(f.ctx, u.ID)
+			require.NoError(t, err)
+			require.True(t, got.EmailVerified)
+		}
+	}},
+	{"one domain is claimed by one organization through UpdateOrganization", func(t *testing.T, f *fixture) {
+		orgs := make([]tenancy.Organization, racers/5)
+		for i := range orgs {
+			orgs[i] = f.org("Org", "")
+			orgs[i].Domain = "acme.com"
+		}
+		won := race(t, len(orgs), tenancy.ErrDomainTaken, func(i int) error {
+			return f.s.Update(f.ctx, func(tx tenancy.Tx) error { return tx.UpdateOrganization(f.ctx, orgs[i]) })
+		})
+		require.Equal(t, 1, won)
+		got, err := f.s.OrganizationByDomain(f.ctx, "acme.com")
+		require.NoError(t, err)
+		require.Contains(t, orgs, got)
+	}},
+	{"one email is taken by one user through UpdateUser", func(t *testing.T, f *fixture) {
+		users := make([]tenancy.User, racers/5)
+		for i := range users {
+			users[i] = f.user("u" + uuid.NewString()[:8])
+			users[i].Email = "taken@example.com"
+			users[i].ExternalID = "auth0|taken"
+		}
+		won := race(t, len(users), tenancy.ErrAlreadyExists, func(i int) error {
+			return f.s.Update(f.ctx, func(tx tenancy.Tx) error { return tx.UpdateUser(f.ctx, users[i]) })
+		})
+		require.Equal(t, 1, won)
+		got, err := f.s.UserByEmail(f.ctx, "taken@example.com")
+		require.NoError(t, err)
+		require.Contains(t, users, got)
+		byExt, err := f.s.UserByExternalID(f.ctx, "auth0|taken")
+		require.NoError(t, err)
+		require.Equal(t, got, byExt)
+	}},
 	{"readers run alongside writers and never see stale roles", func(t *testing.T, f *fixture) {
 		ann, bob, cid := f.user("ann"), f.user("bob"), f.user("cid")
 		acme := f.org("Acme", "acme.com", ann)

@@ -1,7 +1,10 @@
 package storetest
 
 import (
+	"cmp"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -204,6 +207,92 @@ var invitationTests = []test{
 		rest := listFrom(t, 2, &c, listInvitations(f, w.ID), invitationCursor)
 		require.Equal(t, append(want[2:], late.Invitation), rest)
 	}},
+	{"ListInvitationsTo lists an address's invitations in every workspace, oldest first", func(t *testing.T, f *fixture) {
+		ann, bob := f.user("ann"), f.user("bob")
+		acme := f.org("Acme", "acme.com", ann)
+		globex := f.org("Globex", "globex.com", bob)
+		sales := f.workspace(acme, "Sales", ann)
+		ops := f.workspace(acme, "Ops", ann)
+		other := f.workspace(globex, "Other", bob)
+		t1, t2, t3 := f.tick(), f.tick(), f.tick()
+		var want []tenancy.Invitation
+		// Created out of order; two share an instant; one has expired.
+		for _, c := range []struct {
+			w  tenancy.Workspace
+			by tenancy.User
+			at time.Time
+		}{{other, bob, t3}, {sales, ann, t1}, {ops, ann, t2}} {
+			inv := f.newInvitation(c.w, "dee@example.com", tenancy.RoleMember, c.by)
+			inv.CreatedAt, inv.ExpiresAt = c.at, c.at.Add(time.Hour)
+			f.update(func(tx tenancy.Tx) error { return tx.CreateInvitation(f.ctx, inv) })
+			want = append(want, inv.Invitation)
+		}
+		tie := f.newInvitation(f.workspace(globex, "Tie", bob), "dee@example.com", tenancy.RoleAdmin, bob)
+		tie.CreatedAt, tie.ExpiresAt = t2, t1 // expired before it was created
+		f.update(func(tx tenancy.Tx) error { return tx.CreateInvitation(f.ctx, tie) })
+		want = append(want, tie.Invitation)
+		f.invite(sales, "eve@example.com", tenancy.RoleMember, ann)
+		f.invite(ops, "dee@example.org", tenancy.RoleMember, ann)
+		want = byCreation(want)
+		require.Equal(t, t1, want[0].CreatedAt)
+
+		got, err := f.s.ListInvitationsTo(f.ctx, "dee@example.com")
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		got, err = f.s.ListInvitationsTo(f.ctx, "DEE@example.com")
+		require.NoError(t, err)
+		require.Empty(t, got, "addresses are normalized by the Service and compared exactly")
+		got, err = f.s.ListInvitationsTo(f.ctx, "fay@example.com")
+		require.NoError(t, err)
+		require.Empty(t, got)
+	}},
+	{"ListInvitationsBy lists an inviter's invitations in one organization or all, oldest first", func(t *testing.T, f *fixture) {
+		ann, bob := f.user("ann"), f.user("bob")
+		acme := f.org("Acme", "acme.com", ann, bob)
+		globex := f.org("Globex", "globex.com", ann)
+		sales := f.workspace(acme, "Sales", ann)
+		ops := f.workspace(acme, "Ops", ann)
+		other := f.workspace(globex, "Other", ann)
+		at := f.tick()
+		var inAcme, inGlobex []tenancy.Invitation
+		for i, local := range []string{"i03", "i01", "i04", "i00", "i02"} {
+			w := []tenancy.Workspace{sales, ops, other}[i%3]
+			inv := f.newInvitation(w, local+"@example.com", tenancy.RoleMember, ann)
+			if i%2 == 0 {
+				inv.CreatedAt = at // ties broken by ID
+			}
+			f.update(func(tx tenancy.Tx) error { return tx.CreateInvitation(f.ctx, inv) })
+			if w.OrgID == acme.ID {
+				inAcme = append(inAcme, inv.Invitation)
+			} else {
+				inGlobex = append(inGlobex, inv.Invitation)
+			}
+		}
+		f.invite(sales, "bob-invited@example.com", tenancy.RoleMember, bob)
+
+		by := func(orgID, inviterID uuid.UUID) []tenancy.Invitation {
+			t.Helper()
+			got, err := f.s.ListInvitationsBy(f.ctx, orgID, inviterID)
+			require.NoError(t, err)
+			return got
+		}
+		require.Equal(t, byCreation(inAcme), by(acme.ID, ann.ID))
+		require.Equal(t, byCreation(inGlobex), by(globex.ID, ann.ID))
+		require.Equal(t, byCreation(append(inAcme, inGlobex...)), by(uuid.Nil, ann.ID))
+		require.Len(t, by(uuid.Nil, bob.ID), 1)
+		require.Empty(t, by(globex.ID, bob.ID))
+		require.Empty(t, by(uuid.New(), ann.ID), "an unknown organization")
+		require.Empty(t, by(uuid.Nil, uuid.New()), "an unknown inviter")
+	}},
+}
+
+// byCreation sorts invitations by (CreatedAt, ID).
+func byCreation(invs []tenancy.Invitation) []tenancy.Invitation {
+	invs = slices.Clone(invs)
+	slices.SortFunc(invs, func(a, b tenancy.Invitation) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), compareID(a.ID, b.ID))
+	})
+	return invs
 }
 
 func listInvitations(f *fixture, wsID uuid.UUID) fetchFunc[tenancy.Invitation] {

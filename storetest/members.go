@@ -135,30 +135,39 @@ var memberTests = []test{
 		err := f.fail(func(tx tenancy.Tx) error { return tx.RemoveMember(f.ctx, w.ID, ann.ID) })
 		require.ErrorIs(t, err, tenancy.ErrNotFound, "removed twice")
 	}},
-	{"CountMembersWithRole counts only the workspace's members with the role", func(t *testing.T, f *fixture) {
+	{"CountMembersWithRole counts the workspace's members holding the role", func(t *testing.T, f *fixture) {
 		ann, bob, cid, dee := f.user("ann"), f.user("bob"), f.user("cid"), f.user("dee")
-		acme := f.org("Acme", "acme.com", ann) // org admins are not workspace admins
+		acme := f.org("Acme", "acme.com", ann) // org admins are not workspace members
 		sales := f.workspace(acme, "Sales", ann)
 		ops := f.workspace(acme, "Ops", ann)
-		count := func(w tenancy.Workspace) int {
+		count := func(w tenancy.Workspace, r tenancy.Role) int {
 			t.Helper()
-			n, err := f.s.CountMembersWithRole(f.ctx, w.ID, tenancy.RoleAdmin)
+			n, err := f.s.CountMembersWithRole(f.ctx, w.ID, r)
 			require.NoError(t, err)
 			return n
 		}
-		require.Zero(t, count(sales))
+		require.Zero(t, count(sales, tenancy.RoleAdmin))
+		require.Zero(t, count(sales, tenancy.RoleOrgAdmin), "org admins hold no workspace role")
 		f.member(sales, bob, tenancy.RoleAdmin)
 		f.member(sales, cid, tenancy.RoleMember)
-		f.member(sales, dee, "viewer")
+		f.member(sales, dee, "viewer") // a host's custom role counts like any other
 		f.member(ops, cid, tenancy.RoleAdmin)
 		f.member(ops, dee, tenancy.RoleAdmin)
-		require.Equal(t, 1, count(sales))
-		require.Equal(t, 2, count(ops))
+		require.Equal(t, 1, count(sales, tenancy.RoleAdmin))
+		require.Equal(t, 1, count(sales, tenancy.RoleMember))
+		require.Equal(t, 1, count(sales, "viewer"))
+		require.Zero(t, count(sales, "Viewer"), "roles are compared exactly")
+		require.Zero(t, count(sales, ""))
+		require.Equal(t, 2, count(ops, tenancy.RoleAdmin))
+		require.Zero(t, count(ops, tenancy.RoleMember))
 		f.update(func(tx tenancy.Tx) error { return tx.SetMemberRole(f.ctx, sales.ID, cid.ID, tenancy.RoleAdmin) })
-		require.Equal(t, 2, count(sales))
-		f.update(func(tx tenancy.Tx) error { return tx.SetMemberRole(f.ctx, sales.ID, bob.ID, tenancy.RoleMember) })
-		require.Equal(t, 1, count(sales))
-		require.Equal(t, 2, count(ops))
+		require.Equal(t, 2, count(sales, tenancy.RoleAdmin))
+		require.Zero(t, count(sales, tenancy.RoleMember))
+		f.update(func(tx tenancy.Tx) error { return tx.SetMemberRole(f.ctx, sales.ID, bob.ID, "viewer") })
+		require.Equal(t, 1, count(sales, tenancy.RoleAdmin))
+		require.Equal(t, 2, count(sales, "viewer"))
+		require.Equal(t, 2, count(ops, tenancy.RoleAdmin), "other workspaces are counted apart")
+		require.Zero(t, count(tenancy.Workspace{ID: uuid.New()}, tenancy.RoleAdmin), "a missing workspace has no members")
 	}},
 	{"ListMembers orders by email then user ID", func(t *testing.T, f *fixture) {
 		owner := f.user("own")

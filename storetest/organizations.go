@@ -75,30 +75,80 @@ var organizationTests = []test{
 		_, err = f.s.OrganizationByDomain(f.ctx, "globex.com")
 		require.ErrorIs(t, err, tenancy.ErrNotFound)
 	}},
-	{"UpdateOrganization replaces Name, Billing and Policy only", func(t *testing.T, f *fixture) {
+	{"UpdateOrganization replaces Name, Domain, Billing and Policy", func(t *testing.T, f *fixture) {
 		acme := f.org("Acme", "acme.com")
 		globex := f.org("Globex", "globex.com")
 		change := acme
 		change.Name = "Acme Corporation"
 		change.Billing = tenancy.Billing{Email: "ap@acme.com", CustomerRef: "cus_123"}
 		change.Policy = fullPolicy()
-		change.Domain = "changed.com"
+		change.Domain = "acme.co.uk"
 		change.CreatedAt = f.tick()
 		f.update(func(tx tenancy.Tx) error { return tx.UpdateOrganization(f.ctx, change) })
 
-		want := acme
-		want.Name, want.Billing, want.Policy = change.Name, change.Billing, change.Policy
+		want := change
+		want.CreatedAt = acme.CreatedAt
 		got, err := f.s.Organization(f.ctx, acme.ID)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
-		got, err = f.s.OrganizationByDomain(f.ctx, "acme.com")
+		got, err = f.s.OrganizationByDomain(f.ctx, "acme.co.uk")
 		require.NoError(t, err)
 		require.Equal(t, want, got)
-		_, err = f.s.OrganizationByDomain(f.ctx, "changed.com")
-		require.ErrorIs(t, err, tenancy.ErrNotFound)
+		_, err = f.s.OrganizationByDomain(f.ctx, "acme.com")
+		require.ErrorIs(t, err, tenancy.ErrNotFound, "the old domain is released")
 		got, err = f.s.Organization(f.ctx, globex.ID)
 		require.NoError(t, err)
 		require.Equal(t, globex, got, "other organizations are untouched")
+
+		// The released domain can be claimed again.
+		again := f.org("Acme Again", "acme.com")
+		got, err = f.s.OrganizationByDomain(f.ctx, "acme.com")
+		require.NoError(t, err)
+		require.Equal(t, again, got)
+	}},
+	{"UpdateOrganization rejects a domain another organization claims with ErrDomainTaken", func(t *testing.T, f *fixture) {
+		acme := f.org("Acme", "acme.com")
+		globex := f.org("Globex", "globex.com")
+		for _, o := range []tenancy.Organization{acme, f.org("No Domain", "")} {
+			change := o
+			change.Name = "Changed"
+			change.Domain = globex.Domain
+			err := f.fail(func(tx tenancy.Tx) error { return tx.UpdateOrganization(f.ctx, change) })
+			require.ErrorIs(t, err, tenancy.ErrDomainTaken)
+			got, err := f.s.Organization(f.ctx, o.ID)
+			require.NoError(t, err)
+			require.Equal(t, o, got, "nothing changed")
+		}
+		got, err := f.s.OrganizationByDomain(f.ctx, globex.Domain)
+		require.NoError(t, err)
+		require.Equal(t, globex, got)
+	}},
+	{"UpdateOrganization keeps its own domain or releases it with the empty domain", func(t *testing.T, f *fixture) {
+		acme := f.org("Acme", "acme.com")
+		acme.Name = "Acme Corporation"
+		f.update(func(tx tenancy.Tx) error { return tx.UpdateOrganization(f.ctx, acme) })
+		got, err := f.s.OrganizationByDomain(f.ctx, "acme.com")
+		require.NoError(t, err)
+		require.Equal(t, acme, got)
+
+		acme.Domain = ""
+		f.update(func(tx tenancy.Tx) error { return tx.UpdateOrganization(f.ctx, acme) })
+		got, err = f.s.Organization(f.ctx, acme.ID)
+		require.NoError(t, err)
+		require.Equal(t, acme, got)
+		_, err = f.s.OrganizationByDomain(f.ctx, "acme.com")
+		require.ErrorIs(t, err, tenancy.ErrNotFound)
+		_, err = f.s.OrganizationByDomain(f.ctx, "")
+		require.ErrorIs(t, err, tenancy.ErrNotFound)
+
+		// Another organization without a domain is no conflict; the
+		// released domain moves to another organization.
+		globex := f.org("Globex", "")
+		globex.Domain = "acme.com"
+		f.update(func(tx tenancy.Tx) error { return tx.UpdateOrganization(f.ctx, globex) })
+		got, err = f.s.OrganizationByDomain(f.ctx, "acme.com")
+		require.NoError(t, err)
+		require.Equal(t, globex, got)
 	}},
 	{"UpdateOrganization can clear the policy", func(t *testing.T, f *fixture) {
 		o := f.newOrg("Acme", "acme.com")
@@ -114,6 +164,94 @@ var organizationTests = []test{
 	{"UpdateOrganization returns ErrNotFound when absent", func(t *testing.T, f *fixture) {
 		err := f.fail(func(tx tenancy.Tx) error { return tx.UpdateOrganization(f.ctx, f.newOrg("Acme", "acme.com")) })
 		require.ErrorIs(t, err, tenancy.ErrNotFound)
+		_, err = f.s.OrganizationByDomain(f.ctx, "acme.com")
+		require.ErrorIs(t, err, tenancy.ErrNotFound)
+	}},
+	{"DeleteOrganization cascades to workspaces, memberships, invitations and org admins", func(t *testing.T, f *fixture) {
+		ann, bob, cid := f.user("ann"), f.user("bob"), f.user("cid")
+		acme := f.org("Acme", "acme.com", ann, bob)
+		globex := f.org("Globex", "globex.com", bob)
+		sales := f.workspace(acme, "Sales", ann)
+		ops := f.workspace(acme, "Ops", ann)
+		other := f.workspace(globex, "Other", bob)
+		f.member(sales, ann, tenancy.RoleAdmin)
+		f.member(ops, cid, tenancy.RoleMember)
+		keptBob := f.member(other, bob, tenancy.RoleAdmin)
+		keptCid := f.member(other, cid, tenancy.RoleMember)
+		inv := f.invite(sales, "dee@example.com", tenancy.RoleMember, ann)
+		keptInv := f.invite(other, "dee@example.com", tenancy.RoleMember, bob)
+		ev := f.event(acme.ID, f.tick())
+
+		f.update(func(tx tenancy.Tx) error { return tx.DeleteOrganization(f.ctx, acme.ID) })
+
+		_, err := f.s.Organization(f.ctx, acme.ID)
+		require.ErrorIs(t, err, tenancy.ErrNotFound)
+		_, err = f.s.OrganizationByDomain(f.ctx, acme.Domain)
+		require.ErrorIs(t, err, tenancy.ErrNotFound)
+		for _, w := range []tenancy.Workspace{sales, ops} {
+			_, err = f.s.Workspace(f.ctx, w.ID)
+			require.ErrorIs(t, err, tenancy.ErrNotFound)
+			checkEmpty(t, listMembers(f, w.ID))
+			checkEmpty(t, listInvitations(f, w.ID))
+		}
+		_, err = f.s.Member(f.ctx, ops.ID, cid.ID)
+		require.ErrorIs(t, err, tenancy.ErrNotFound)
+		_, err = f.s.Invitation(f.ctx, inv.ID)
+		require.ErrorIs(t, err, tenancy.ErrNotFound)
+		_, err = f.s.InvitationByTokenHash(f.ctx, inv.TokenHash)
+		require.ErrorIs(t, err, tenancy.ErrNotFound)
+		for _, u := range []tenancy.User{ann, bob} {
+			admin, err := f.s.IsOrgAdmin(f.ctx, acme.ID, u.ID)
+			require.NoError(t, err)
+			require.False(t, admin)
+		}
+		n, err := f.s.CountOrgAdmins(f.ctx, acme.ID)
+		require.NoError(t, err)
+		require.Zero(t, n)
+		n, err = f.s.CountSeats(f.ctx, acme.ID)
+		require.NoError(t, err)
+		require.Zero(t, n)
+		checkEmpty(t, listOrgUsers(f, acme.ID))
+		checkEmpty(t, listOrgWorkspaces(f, acme.ID, ann.ID, false))
+		checkEmpty(t, listUserMemberships(f, ann.ID))
+		orgs, err := f.s.AdminOrganizations(f.ctx, ann.ID)
+		require.NoError(t, err)
+		require.Empty(t, orgs)
+		_, err = f.s.AccessFacts(f.ctx, ann.ID, tenancy.InOrganization(acme.ID))
+		require.ErrorIs(t, err, tenancy.ErrNotFound)
+		invs, err := f.s.ListInvitationsTo(f.ctx, "dee@example.com")
+		require.NoError(t, err)
+		require.Equal(t, []tenancy.Invitation{keptInv.Invitation}, invs)
+
+		// Users, other organizations and the audit log stay.
+		for _, u := range []tenancy.User{ann, bob, cid} {
+			got, err := f.s.User(f.ctx, u.ID)
+			require.NoError(t, err)
+			require.Equal(t, u, got)
+		}
+		got, err := f.s.OrganizationByDomain(f.ctx, globex.Domain)
+		require.NoError(t, err)
+		require.Equal(t, globex, got)
+		require.Equal(t, []tenancy.Member{keptBob, keptCid}, listFrom(t, 10, nil, listMembers(f, other.ID), memberCursor))
+		gotInv, err := f.s.InvitationByTokenHash(f.ctx, keptInv.TokenHash)
+		require.NoError(t, err)
+		require.Equal(t, keptInv, gotInv)
+		orgs, err = f.s.AdminOrganizations(f.ctx, bob.ID)
+		require.NoError(t, err)
+		require.Equal(t, []tenancy.Organization{globex}, orgs)
+		require.Equal(t, []tenancy.AuditEvent{ev}, listFrom(t, 10, nil, listAuditEvents(f, acme.ID), auditCursor))
+
+		// Its domain and names are free.
+		again := f.org("Acme", "acme.com", ann)
+		f.workspace(again, "Sales", ann)
+	}},
+	{"DeleteOrganization returns ErrNotFound when absent", func(t *testing.T, f *fixture) {
+		acme := f.org("Acme", "acme.com")
+		err := f.fail(func(tx tenancy.Tx) error { return tx.DeleteOrganization(f.ctx, uuid.New()) })
+		require.ErrorIs(t, err, tenancy.ErrNotFound)
+		f.update(func(tx tenancy.Tx) error { return tx.DeleteOrganization(f.ctx, acme.ID) })
+		err = f.fail(func(tx tenancy.Tx) error { return tx.DeleteOrganization(f.ctx, acme.ID) })
+		require.ErrorIs(t, err, tenancy.ErrNotFound, "deleted twice")
 	}},
 	{"returned organizations are copies", func(t *testing.T, f *fixture) {
 		ann := f.user("ann")
@@ -165,6 +303,9 @@ func scribble(p *tenancy.SecurityPolicy) {
 	}
 	for i := range p.AutoJoin.Workspaces {
 		p.AutoJoin.Workspaces[i] = uuid.Nil
+	}
+	for i := range p.AutoJoin.Domains {
+		p.AutoJoin.Domains[i] = "scribbled.example"
 	}
 }
 

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tenancy.Store) {
 		{"Members", memberTests},
 		{"Invitations", invitationTests},
 		{"Audit", auditTests},
+		{"Pages", pageTests},
 		{"AccessFacts", factsTests},
 		{"Transactions", txTests},
 		{"Concurrency", concurrencyTests},
@@ -212,7 +213,11 @@ func fullPolicy() tenancy.SecurityPolicy {
 		},
 		AllowedEmailDomains: []string{"acme.com", "eng.acme.co.uk"},
 		InvitationTTL:       72 * time.Hour,
-		AutoJoin:            tenancy.AutoJoin{Workspaces: []uuid.UUID{uuid.New(), uuid.New()}, Role: tenancy.RoleAdmin},
+		AutoJoin: tenancy.AutoJoin{
+			Workspaces: []uuid.UUID{uuid.New(), uuid.New()},
+			Role:       tenancy.RoleAdmin,
+			Domains:    []string{"eng.acme.com", "ops.acme.com"},
+		},
 	}
 }
 

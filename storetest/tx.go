@@ -32,6 +32,9 @@ func newTxWorld(f *fixture) txWorld {
 	f.member(w.ops, w.bob, tenancy.RoleAdmin)
 	w.inv = f.invite(w.sales, "dee@example.com", tenancy.RoleMember, w.ann)
 	f.event(w.acme.ID, f.tick())
+	e := tenancy.AuditEvent{ID: uuid.New(), OrgID: w.acme.ID, ActorID: w.ann.ID, TargetID: w.bob.ID,
+		Action: tenancy.EventMemberAdded, At: f.tick(), Details: map[string]string{"email": w.bob.Email}}
+	f.update(func(tx tenancy.Tx) error { return tx.AppendAudit(f.ctx, e) })
 	return w
 }
 
@@ -39,6 +42,9 @@ func newTxWorld(f *fixture) txWorld {
 type snapshot struct {
 	Users         []tenancy.User
 	ByEmail       []tenancy.User
+	UserOrgs      [][]tenancy.OrgMembership
+	InvitationsTo []tenancy.Invitation
+	InvitationsBy []tenancy.Invitation
 	Org, ByDomain tenancy.Organization
 	Admins        []bool
 	AdminCount    int
@@ -71,6 +77,9 @@ func (w txWorld) snapshot(t *testing.T, f *fixture, r tenancy.Reader) snapshot {
 		got, err = r.UserByEmail(ctx, u.Email)
 		require.NoError(t, err)
 		s.ByEmail = append(s.ByEmail, got)
+		uo, err := r.UserOrganizations(ctx, u.ID)
+		require.NoError(t, err)
+		s.UserOrgs = append(s.UserOrgs, uo)
 		admin, err := r.IsOrgAdmin(ctx, w.acme.ID, u.ID)
 		require.NoError(t, err)
 		s.Admins = append(s.Admins, admin)
@@ -112,6 +121,10 @@ func (w txWorld) snapshot(t *testing.T, f *fixture, r tenancy.Reader) snapshot {
 	s.OrgWorkspaces, err = r.ListOrgWorkspaces(ctx, w.acme.ID, w.bob.ID, false, tenancy.PageQuery{Limit: 100})
 	require.NoError(t, err)
 	s.ByHash, err = r.InvitationByTokenHash(ctx, w.inv.TokenHash)
+	require.NoError(t, err)
+	s.InvitationsTo, err = r.ListInvitationsTo(ctx, w.inv.Email)
+	require.NoError(t, err)
+	s.InvitationsBy, err = r.ListInvitationsBy(ctx, uuid.Nil, w.ann.ID)
 	require.NoError(t, err)
 	s.Events, err = r.ListAuditEvents(ctx, w.acme.ID, tenancy.PageQuery{Limit: 100})
 	require.NoError(t, err)
@@ -169,10 +182,17 @@ var txTests = []test{
 			require.NoError(t, tx.CreateUser(ctx, eve))
 			changedUser := w.bob
 			changedUser.Name, changedUser.EmailVerified = "Changed", !w.bob.EmailVerified
+			changedUser.Email, changedUser.ExternalID = "bob.changed@example.com", "auth0|bob"
 			require.NoError(t, tx.UpdateUser(ctx, changedUser))
+			verified, err := tx.VerifyUserEmail(ctx, w.ann.ID, w.ann.Email)
+			require.NoError(t, err)
+			require.True(t, verified)
+			n, err := tx.ScrubAuditEmail(ctx, w.bob.Email)
+			require.NoError(t, err)
+			require.Equal(t, 1, n)
 			require.NoError(t, tx.CreateOrganization(ctx, globex))
 			changedOrg := w.acme
-			changedOrg.Name, changedOrg.Policy = "Changed", fullPolicy()
+			changedOrg.Name, changedOrg.Policy, changedOrg.Domain = "Changed", fullPolicy(), "acme-changed.com"
 			require.NoError(t, tx.UpdateOrganization(ctx, changedOrg))
 			require.NoError(t, tx.AddOrgAdmin(ctx, w.acme.ID, w.bob.ID, f.tick()))
 			require.NoError(t, tx.AddOrgAdmin(ctx, globex.ID, w.ann.ID, f.tick()))
@@ -189,7 +209,9 @@ var txTests = []test{
 			require.NoError(t, tx.DeleteInvitation(ctx, w.inv.ID))
 			require.NoError(t, tx.DeleteWorkspace(ctx, w.ops.ID))
 			require.NoError(t, tx.AppendAudit(ctx, tenancy.AuditEvent{ID: uuid.New(), OrgID: w.acme.ID, Action: tenancy.EventWorkspaceDeleted, At: f.tick()}))
-			_, err := tx.Workspace(ctx, w.ops.ID)
+			require.NoError(t, tx.DeleteOrganization(ctx, globex.ID))
+			require.NoError(t, tx.DeleteUser(ctx, w.cid.ID))
+			_, err = tx.Workspace(ctx, w.ops.ID)
 			require.ErrorIs(t, err, tenancy.ErrNotFound, "the transaction sees its writes")
 			return errBoom
 		})
@@ -215,6 +237,8 @@ var txTests = []test{
 		f.org("Globex", "globex.com")
 		f.user("eve")
 		f.invite(w.ops, "fay@example.com", tenancy.RoleMember, w.ann)
+		f.user("bob.changed")
+		f.org("Changed", "acme-changed.com")
 		dup := f.newWorkspace(w.acme, "sales", w.ann)
 		err = f.fail(func(tx tenancy.Tx) error { return tx.CreateWorkspace(f.ctx, dup) })
 		require.ErrorIs(t, err, tenancy.ErrAlreadyExists)
@@ -261,9 +285,12 @@ var txTests = []test{
 			got, err := tx.UserByEmail(ctx, bob.Email)
 			require.NoError(t, err)
 			require.Equal(t, bob, got)
-			bob.Name = "Bob Renamed"
+			bob.Name, bob.ExternalID = "Bob Renamed", "auth0|bob"
 			require.NoError(t, tx.UpdateUser(ctx, bob))
 			got, err = tx.User(ctx, bob.ID)
+			require.NoError(t, err)
+			require.Equal(t, bob, got)
+			got, err = tx.UserByExternalID(ctx, bob.ExternalID)
 			require.NoError(t, err)
 			require.Equal(t, bob, got)
 
@@ -313,6 +340,9 @@ var txTests = []test{
 			seats, err := tx.CountSeats(ctx, o.ID)
 			require.NoError(t, err)
 			require.Equal(t, 2, seats)
+			uo, err := tx.UserOrganizations(ctx, bob.ID)
+			require.NoError(t, err)
+			require.Equal(t, []tenancy.OrgMembership{{Organization: o, Workspaces: 1}}, uo)
 
 			require.NoError(t, tx.CreateInvitation(ctx, inv))
 			gotInv, err := tx.InvitationByTokenHash(ctx, inv.TokenHash)
@@ -325,6 +355,12 @@ var txTests = []test{
 			require.NoError(t, err)
 			require.Equal(t, inv, gotInv)
 			invs, err := tx.ListInvitations(ctx, ws.ID, tenancy.PageQuery{Limit: 10})
+			require.NoError(t, err)
+			require.Equal(t, []tenancy.Invitation{inv.Invitation}, invs)
+			invs, err = tx.ListInvitationsTo(ctx, inv.Email)
+			require.NoError(t, err)
+			require.Equal(t, []tenancy.Invitation{inv.Invitation}, invs)
+			invs, err = tx.ListInvitationsBy(ctx, o.ID, ann.ID)
 			require.NoError(t, err)
 			require.Equal(t, []tenancy.Invitation{inv.Invitation}, invs)
 

@@ -48,7 +48,10 @@ var workspaceTests = []test{
 		globex := f.org("Globex", "globex.com", ann)
 		f.workspace(acme, "Marketing", ann)
 		f.workspace(acme, "Équipe", ann)
-		for _, name := range []string{"Marketing", "marketing", "MARKETING", "équipe", "ÉQUIPE"} {
+		// Full-width forms, invisible characters and extra spaces do not
+		// make a name distinct (see tenancy.NameKey).
+		for _, name := range []string{"Marketing", "marketing", "MARKETING", "équipe", "ÉQUIPE",
+			"ＭＡＲＫＥＴＩＮＧ", "Marketing\u200b", "Mar\u00adketing", " Marketing "} {
 			w := f.newWorkspace(acme, name, ann)
 			err := f.fail(func(tx tenancy.Tx) error { return tx.CreateWorkspace(f.ctx, w) })
 			require.ErrorIs(t, err, tenancy.ErrAlreadyExists, name)
