@@ -413,4 +413,3 @@ func cloneInvitation(r tenancy.InvitationRecord) tenancy.InvitationRecord {
 }
 
 func compareID(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) }
-
