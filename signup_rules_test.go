@@ -85,3 +85,31 @@ func TestConcurrentConfirmEmailIsIdempotent(t *testing.T) {
 	}
 	assert.Equal(t, 1, confirmed)
 }
+
+// Finding 6: a sign-up that auto-joins a workspace being deleted
+// succeeds and skips it.
+func TestSignUpRacingWorkspaceDeletion(t *testing.T) {
+	f := newFixture(t)
+	owner, org := f.founder("ann@acme.com")
+	mfa := owner
+	for round := range 20 {
+		ws := f.workspace(owner, org.ID, "Doomed "+uuid.NewString()[:8])
+		_, err := f.svc.SetSecurityPolicy(f.ctx, mfa, org.ID, tenancy.SecurityPolicy{
+			AutoJoin: tenancy.AutoJoin{Workspaces: []uuid.UUID{ws.ID}}})
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		var res tenancy.SignUpResult
+		var signUpErr, deleteErr error
+		wg.Go(func() {
+			res, signUpErr = f.svc.SignUp(f.ctx, tenancy.SignUpRequest{
+				Email: "u" + uuid.NewString()[:8] + "@acme.com", EmailVerified: true})
+		})
+		wg.Go(func() { deleteErr = f.svc.DeleteWorkspace(f.ctx, owner, ws.ID) })
+		wg.Wait()
+		require.NoError(t, signUpErr, "round %d", round)
+		require.NoError(t, deleteErr, "round %d", round)
+		assert.LessOrEqual(t, len(res.Joined), 1)
+		_, err = f.svc.User(f.ctx, res.User.ID)
+		require.NoError(t, err)
+	}
+}
