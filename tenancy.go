@@ -90,6 +90,16 @@ type Actor struct {
 // Policy returns the Service's authorization matrix.
 func (s *Service) Policy() *Policy { return s.policy }
 
+// sessionClock returns the time a decision measures session age against:
+// the zero time when the policy sets no MaxSessionAge, which is then the
+// only thing that reads it. Skipping the clock keeps it off the hot path.
+func (s *Service) sessionClock(sp *SecurityPolicy) time.Time {
+	if sp.MaxSessionAge == 0 {
+		return time.Time{}
+	}
+	return s.clock()
+}
+
 // clock returns the current time in UTC with the microsecond precision
 // every store keeps.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
@@ -144,7 +154,7 @@ func (s *Service) decide(ctx context.Context, r Reader, a Actor, act Action, sc 
 		}
 		return Decision{}, Facts{}, err
 	}
-	return s.policy.Decide(f, a, act, s.clock()), f, nil
+	return s.policy.Decide(f, a, act, s.sessionClock(&f.Policy)), f, nil
 }
 
 // deny logs a denial at debug level and returns it as an error. An actor
