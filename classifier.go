@@ -123,9 +123,9 @@ var defaultClassifier = sync.OnceValue(func() *DomainClassifier {
 	return c
 })
 
-// buildDefault decodes the embedded lists straight into a set, without
-// normalizing them again: a unit test checks that every line is already
-// in normalized form.
+// buildDefault decompresses the embedded lists straight into a set's
+// storage, without normalizing them again: a unit test checks that every
+// line is already in normalized form.
 func buildDefault() (*DomainClassifier, error) {
 	var b domainset.Builder
 	b.Grow(gzipSize(freeGz) + gzipSize(disposableGz) + len(relayData) + len(exceptionsData))
@@ -147,18 +147,8 @@ func buildDefault() (*DomainClassifier, error) {
 			}
 			r = zr
 		}
-		br := bufio.NewReaderSize(r, 64<<10)
-		for {
-			line, err := br.ReadSlice('\n')
-			if d := listLine(line); d != nil {
-				b.Add(string(d), l.cat)
-			}
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, err
-			}
+		if _, err := b.ReadLines(r, l.cat); err != nil {
+			return nil, err
 		}
 	}
 	set, err := b.Build()

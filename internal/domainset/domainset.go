@@ -15,7 +15,9 @@
 package domainset
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"math/bits"
 )
 
@@ -96,6 +98,68 @@ func (b *Builder) Add(domain string, flags Flags) bool {
 	return true
 }
 
+// ReadLines reads all of r, a list of domains one per line, and records
+// each with flags. Blank lines are skipped, '#' starts a comment that runs
+// to the end of the line, and white space around a domain is ignored; a
+// line that holds anything but one domain in canonical form (see Add) is
+// skipped too. The text is read straight into the Set's storage and the
+// domains are indexed where they lie, so a large list costs no copy; Grow
+// by the size of the text first to avoid reallocation. It returns the
+// number of domains recorded and any error from r.
+func (b *Builder) ReadLines(r io.Reader, flags Flags) (int, error) {
+	flags &= MaxFlags
+	start := len(b.blob)
+	var probe [512]byte
+	for {
+		var n int
+		var err error
+		if len(b.blob) < cap(b.blob) {
+			n, err = r.Read(b.blob[len(b.blob):cap(b.blob)])
+			b.blob = b.blob[:len(b.blob)+n]
+		} else {
+			// Full: read a little aside first, so that input that ends
+			// exactly at the capacity Grow reserved costs no reallocation.
+			n, err = r.Read(probe[:])
+			b.blob = append(b.blob, probe[:n]...)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			b.blob = b.blob[:start]
+			return 0, err
+		}
+	}
+	if len(b.blob) > start && b.blob[len(b.blob)-1] != '\n' {
+		b.blob = append(b.blob, '\n')
+	}
+	added := 0
+	for i := start; i < len(b.blob); {
+		end := i + bytes.IndexByte(b.blob[i:], '\n')
+		line := b.blob[i:end]
+		if c := bytes.IndexByte(line, '#'); c >= 0 {
+			line = line[:c]
+		}
+		lo, hi := 0, len(line)
+		for lo < hi && isSpace(line[lo]) {
+			lo++
+		}
+		for hi > lo && isSpace(line[hi-1]) {
+			hi--
+		}
+		if d := line[lo:hi]; flags != 0 && valid(string(d)) {
+			off := i + lo
+			b.blob[off+len(d)] = '\n' // terminate the name where it lies
+			b.ents = append(b.ents, entry{off: uint32(off), n: uint8(len(d)), flags: flags})
+			added++
+		}
+		i = end + 1
+	}
+	return added, nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }
+
 // AddSet records every entry of s with its flags.
 func (b *Builder) AddSet(s *Set) {
 	if s == nil {
@@ -144,27 +208,31 @@ func (b *Builder) Build() (*Set, error) {
 	s.table = make([]uint32, tableSize(len(ents)+len(ents)/16))
 	used := 0
 	for _, e := range ents {
-		if s.insert(e.off, int(e.n), e.flags) {
-			used++
-		}
-	}
-	for _, e := range ents {
+		// One pass from the right: the running hash at each dot is the
+		// hash of the parent to its right, which goes in with no flags so
+		// lookups know to continue below it.
 		name := blob[e.off : e.off+uint32(e.n)]
+		h := uint64(fnvOffset)
 		dots := 0
-		for i := len(name) - 1; i > 0; i-- {
-			if name[i] != '.' {
-				continue
+		for i := len(name) - 1; i >= 0; i-- {
+			c := name[i]
+			if c == '.' {
+				if dots++; dots > 1 {
+					if used >= len(s.table)*3/4 {
+						s.grow()
+					}
+					if s.insert(h, e.off+uint32(i+1), len(name)-i-1, 0) {
+						used++
+					}
+				}
 			}
-			if dots++; dots == 1 {
-				continue // the top-level label alone is never an entry
-			}
-			// name[i+1:] is a parent of at least two labels.
-			if used+1 > len(s.table)*3/4 {
-				s.grow()
-			}
-			if s.insert(e.off+uint32(i+1), len(name)-i-1, 0) {
-				used++
-			}
+			h = (h ^ uint64(c)) * fnvPrime
+		}
+		if used >= len(s.table)*3/4 {
+			s.grow()
+		}
+		if s.insert(h, e.off, len(name), e.flags) {
+			used++
 		}
 	}
 	for _, slot := range s.table {
@@ -187,22 +255,22 @@ func (s *Set) grow() {
 			continue
 		}
 		off := s.off(slot)
+		h := uint64(fnvOffset)
 		n := 0
 		for s.blob[int(off)+n] != '\n' {
 			n++
 		}
-		s.insert(off, n, s.flags(slot))
+		for i := int(off) + n - 1; i >= int(off); i-- {
+			h = (h ^ uint64(s.blob[i])) * fnvPrime
+		}
+		s.insert(h, off, n, s.flags(slot))
 	}
 }
 
-// insert adds the name blob[off:off+n] with flags, or unites flags into
+// insert adds the name blob[off:off+n], whose hash is h, with flags, or unites flags into
 // it if present. It reports whether it used a new slot.
-func (s *Set) insert(off uint32, n int, flags Flags) bool {
+func (s *Set) insert(h uint64, off uint32, n int, flags Flags) bool {
 	name := s.blob[off : int(off)+n]
-	h := uint64(fnvOffset)
-	for i := len(name) - 1; i >= 0; i-- {
-		h = (h ^ uint64(name[i])) * fnvPrime
-	}
 	idx, fp := s.place(h)
 	for {
 		slot := s.table[idx]

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -180,4 +181,35 @@ func FuzzLookup(f *testing.F) {
 			t.Fatalf("Lookup(%q) = %v, want match %v", d, got, want)
 		}
 	})
+}
+
+func TestReadLines(t *testing.T) {
+	var b Builder
+	b.Add("first.example", fA)
+	n, err := b.ReadLines(strings.NewReader("# header\n\n  gmail.com  # comment\r\nBad.Example\nnot valid\nx.y.example\tz\nusers.noreply.github.com"), fB)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "gmail.com and users.noreply.github.com")
+	_, err = b.ReadLines(strings.NewReader("more.example\n"), 0)
+	require.NoError(t, err)
+	s, err := b.Build()
+	require.NoError(t, err)
+	assert.Equal(t, fA, s.Lookup("first.example"))
+	assert.Equal(t, fB, s.Lookup("a.gmail.com"))
+	assert.Equal(t, fB, s.Lookup("users.noreply.github.com"))
+	assert.Zero(t, s.Lookup("github.com"))
+	assert.Zero(t, s.Lookup("bad.example"))
+	assert.Zero(t, s.Lookup("more.example"), "zero flags record nothing")
+	assert.Equal(t, 3, s.Len())
+	got := maps.Collect(s.All())
+	assert.Equal(t, map[string]Flags{"first.example": fA, "gmail.com": fB, "users.noreply.github.com": fB}, got)
+}
+
+func TestReadLinesReturnsReadErrors(t *testing.T) {
+	var b Builder
+	b.Add("kept.example", fA)
+	_, err := b.ReadLines(iotest.ErrReader(assert.AnError), fB)
+	require.ErrorIs(t, err, assert.AnError)
+	s, err := b.Build()
+	require.NoError(t, err)
+	assert.Equal(t, 1, s.Len())
 }
