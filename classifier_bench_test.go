@@ -23,6 +23,10 @@ func BenchmarkIsPersonal(b *testing.B) {
 		{"deep subdomain", "ann@" + strings.Repeat("a.", 60) + "gmail.com"},
 		{"deep subdomain of a company", "ann@" + strings.Repeat("a.", 60) + "acme.co.uk"},
 		{"longest labels", "ann@" + strings.Repeat(strings.Repeat("x", 62)+".", 3) + "mailinator.com"},
+		// The most bytes a lookup hashes: a full label above the longest
+		// entry (68 bytes); a lookup stops one label above the deepest
+		// entry that covers the address, whatever lies further left.
+		{"worst case", "ann@" + strings.Repeat("y.", 40) + strings.Repeat("x", 63) + "." + strings.Repeat("h", 63) + ".info"},
 	} {
 		e := mustParseEmail(b, bm.addr)
 		b.Run(bm.name, func(b *testing.B) {
