@@ -160,14 +160,22 @@ func (b *Builder) ReadLines(r io.Reader, flags Flags) (int, error) {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' }
 
-// AddSet records every entry of s with its flags.
+// AddSet records every entry of s with its flags, copying the names
+// without checking them again.
 func (b *Builder) AddSet(s *Set) {
 	if s == nil {
 		return
 	}
 	b.Grow(len(s.blob))
-	for name, flags := range s.All() {
-		b.Add(name, flags)
+	for _, slot := range s.table {
+		f := s.flags(slot)
+		if slot == 0 || f == 0 {
+			continue
+		}
+		off := int(s.off(slot))
+		end := off + bytes.IndexByte(s.blob[off:], '\n')
+		b.ents = append(b.ents, entry{off: uint32(len(b.blob)), n: uint8(end - off), flags: f})
+		b.blob = append(b.blob, s.blob[off:end+1]...)
 	}
 }
 

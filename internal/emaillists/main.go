@@ -44,6 +44,12 @@ import (
 func main() {
 	log.SetFlags(0)
 	log.SetPrefix("update-email-lists: ")
+	if err := run(); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run() error {
 	dataDir := flag.String("data", "data", "the data directory to read and write")
 	cache := flag.String("cache", "", "keep fetched tarballs in this directory (default: a temporary one)")
 	coverage := flag.Bool("coverage", false, "measure the embedded classifier against every source instead of updating")
@@ -53,25 +59,21 @@ func main() {
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "email-lists-")
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		log.Fatal(err)
+		return err
 	}
 	srcs, err := readSources(filepath.Join(*dataDir, "sources.tsv"))
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	if *coverage {
-		err = measure(os.Stdout, *dataDir, dir, srcs)
-	} else {
-		err = update(os.Stdout, *dataDir, dir, srcs)
+		return measure(os.Stdout, *dataDir, dir, srcs)
 	}
-	if err != nil {
-		log.Fatal(err)
-	}
+	return update(os.Stdout, *dataDir, dir, srcs)
 }
 
 // source is one row of data/sources.tsv.
