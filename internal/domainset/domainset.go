@@ -19,6 +19,7 @@ import (
 	"errors"
 	"io"
 	"math/bits"
+	"strings"
 )
 
 // Flags are the caller's bits attached to an entry. Only the low four bits
@@ -34,12 +35,43 @@ const maxBlob = 1 << 28
 // ErrTooLarge is returned by Build when the names do not fit in a Set.
 var ErrTooLarge = errors.New("domainset: too many domains")
 
-// FNV-1a, 64 bits, run over a name from its last byte to its first, so the
-// hash of every label-wise suffix is a prefix of the computation.
+// A name's hash folds in its labels from the last to the first, eight
+// bytes at a time, so the hash of every parent of a name is a step of the
+// computation of the name's own hash.
 const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
+	hashSeed = 0x9ae16a3b2f90404f
+	hashMul  = 0xc6a4a7935bd1e995
 )
+
+// hashLabel folds one label into h, the hash of the labels to its right.
+func hashLabel[S ~string | ~[]byte](h uint64, l S) uint64 {
+	i := 0
+	for ; i+8 <= len(l); i += 8 {
+		w := uint64(l[i]) | uint64(l[i+1])<<8 | uint64(l[i+2])<<16 | uint64(l[i+3])<<24 |
+			uint64(l[i+4])<<32 | uint64(l[i+5])<<40 | uint64(l[i+6])<<48 | uint64(l[i+7])<<56
+		h = (h ^ w) * hashMul
+		h ^= h >> 32
+	}
+	var w uint64
+	for ; i < len(l); i++ {
+		w = w<<8 | uint64(l[i])
+	}
+	h = (h ^ w ^ uint64(len(l))<<56) * hashMul
+	return h ^ h>>32
+}
+
+// hashName returns the hash of a whole name.
+func hashName(name []byte) uint64 {
+	h := uint64(hashSeed)
+	for end := len(name); ; {
+		start := bytes.LastIndexByte(name[:end], '.') + 1
+		h = hashLabel(h, name[start:end])
+		if start == 0 {
+			return h
+		}
+		end = start - 1
+	}
+}
 
 // Set is an immutable set of domains with flags. The zero Set is empty.
 type Set struct {
@@ -216,31 +248,29 @@ func (b *Builder) Build() (*Set, error) {
 	s.table = make([]uint32, tableSize(len(ents)+len(ents)/16))
 	used := 0
 	for _, e := range ents {
-		// One pass from the right: the running hash at each dot is the
-		// hash of the parent to its right, which goes in with no flags so
-		// lookups know to continue below it.
+		// One pass from the right: the running hash after each label is
+		// the hash of a parent, which goes in with no flags so lookups
+		// know to continue below it.
 		name := blob[e.off : e.off+uint32(e.n)]
-		h := uint64(fnvOffset)
-		dots := 0
-		for i := len(name) - 1; i >= 0; i-- {
-			c := name[i]
-			if c == '.' {
-				if dots++; dots > 1 {
-					if used >= len(s.table)*3/4 {
-						s.grow()
-					}
-					if s.insert(h, e.off+uint32(i+1), len(name)-i-1, 0) {
-						used++
-					}
+		h := uint64(hashSeed)
+		for end, labels := len(name), 1; ; labels++ {
+			start := bytes.LastIndexByte(name[:end], '.') + 1
+			h = hashLabel(h, name[start:end])
+			if used >= len(s.table)*3/4 {
+				s.grow()
+			}
+			if start == 0 {
+				if s.insert(h, e.off, len(name), e.flags) {
+					used++
+				}
+				break
+			}
+			if labels > 1 {
+				if s.insert(h, e.off+uint32(start), len(name)-start, 0) {
+					used++
 				}
 			}
-			h = (h ^ uint64(c)) * fnvPrime
-		}
-		if used >= len(s.table)*3/4 {
-			s.grow()
-		}
-		if s.insert(h, e.off, len(name), e.flags) {
-			used++
+			end = start - 1
 		}
 	}
 	for _, slot := range s.table {
@@ -263,14 +293,8 @@ func (s *Set) grow() {
 			continue
 		}
 		off := s.off(slot)
-		h := uint64(fnvOffset)
-		n := 0
-		for s.blob[int(off)+n] != '\n' {
-			n++
-		}
-		for i := int(off) + n - 1; i >= int(off); i-- {
-			h = (h ^ uint64(s.blob[i])) * fnvPrime
-		}
+		n := bytes.IndexByte(s.blob[off:], '\n')
+		h := hashName(s.blob[off : int(off)+n])
 		s.insert(h, off, n, s.flags(slot))
 	}
 }
@@ -359,29 +383,24 @@ func (s *Set) Lookup(domain string) Flags {
 		return 0
 	}
 	var best Flags
-	h := uint64(fnvOffset)
-	dots := 0
-	for i := len(domain) - 1; i >= 0; i-- {
-		c := domain[i]
-		if c == '.' {
-			if dots++; dots > 1 {
-				f, ok := s.find(h, domain[i+1:])
-				if !ok {
-					return best // no entry lies under this parent
-				}
-				if f != 0 {
-					best = f
-				}
+	h := uint64(hashSeed)
+	for end, labels := len(domain), 1; ; labels++ {
+		start := strings.LastIndexByte(domain[:end], '.') + 1
+		h = hashLabel(h, domain[start:end])
+		if labels > 1 {
+			f, ok := s.find(h, domain[start:])
+			if !ok {
+				return best // no entry lies under this name
+			}
+			if f != 0 {
+				best = f
 			}
 		}
-		h = (h ^ uint64(c)) * fnvPrime
-	}
-	if dots > 0 {
-		if f, _ := s.find(h, domain); f != 0 {
-			best = f
+		if start == 0 {
+			return best
 		}
+		end = start - 1
 	}
-	return best
 }
 
 // Len returns the number of entries (domains added with flags).
