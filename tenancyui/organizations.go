@@ -165,6 +165,9 @@ func (h *handler) orgUserAction(q *request, do func(org, user uuid.UUID) error, 
 		return err
 	}
 	if err := do(org, user); err != nil {
+		if errors.Is(err, tenancy.ErrAlreadyExists) {
+			return q.redirect(orgPath(org, "/users"), &Flash{Error: true, Text: u.Email + " is already an Organization Admin."})
+		}
 		if errors.Is(err, tenancy.ErrInvalidInput) && !u.EmailVerified {
 			return q.redirect(orgPath(org, "/users"), &Flash{Error: true, Text: u.Email + " has not verified their address yet, so they cannot be an Organization Admin."})
 		}

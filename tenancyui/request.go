@@ -403,10 +403,9 @@ func message(err error) string {
 	}
 	switch {
 	case errors.Is(err, tenancy.ErrAlreadyExists):
-		s = strings.TrimPrefix(s, "already exists: ")
-		if s == "already exists" {
-			return "It already exists."
-		}
+		return "That already exists."
+	case errors.Is(err, tenancy.ErrDomainTaken):
+		return "That domain already belongs to another organization."
 	case errors.Is(err, tenancy.ErrInvalidEmail):
 		return "That email address is not valid: " + sentence(strings.TrimPrefix(s, "invalid email: "))
 	}

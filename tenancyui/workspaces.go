@@ -3,6 +3,7 @@ package tenancyui
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/tenancykit/tenancy"
@@ -122,8 +123,15 @@ func (h *handler) createWorkspace(q *request) error {
 	if err != nil {
 		return q.redirect("/workspaces/new", &Flash{Error: true, Text: "Choose the parent organization."})
 	}
-	ws, err := h.svc.CreateWorkspace(q.r.Context(), q.actor, org, q.r.PostForm.Get("name"))
-	if err != nil {
+	name := q.r.PostForm.Get("name")
+	ws, err := h.svc.CreateWorkspace(q.r.Context(), q.actor, org, name)
+	var denied *tenancy.DeniedError
+	switch {
+	case errors.As(err, &denied):
+		return err
+	case errors.Is(err, tenancy.ErrAlreadyExists):
+		return q.redirect("/workspaces/new?org="+org.String(), nameTaken(name))
+	case err != nil:
 		return q.formError("/workspaces/new?org="+org.String(), err)
 	}
 	return q.done("/workspaces/"+ws.ID.String(), "Workspace "+ws.Name+" created. You are its first Admin.")
@@ -252,6 +260,12 @@ func (h *handler) settings(q *request) error {
 	return q.render("settings.html", http.StatusOK, Page{Title: ws.Name + " settings", Section: "org", CurrentOrg: ws.OrgID, Data: d})
 }
 
+// nameTaken is the message for a workspace name already used.
+func nameTaken(name string) *Flash {
+	return &Flash{Error: true, Text: "The organization already has a workspace named " + strings.TrimSpace(name) + " (names are compared ignoring case). Choose another name."}
+}
+
+// settingsPath is the path of a workspace's settings.
 func settingsPath(ws uuid.UUID) string { return "/workspaces/" + ws.String() + "/settings" }
 
 // renameWorkspace renames a workspace.
@@ -260,7 +274,11 @@ func (h *handler) renameWorkspace(q *request) error {
 	if err != nil {
 		return err
 	}
-	ws, err := h.svc.RenameWorkspace(q.r.Context(), q.actor, id, q.r.PostForm.Get("name"))
+	name := q.r.PostForm.Get("name")
+	ws, err := h.svc.RenameWorkspace(q.r.Context(), q.actor, id, name)
+	if errors.Is(err, tenancy.ErrAlreadyExists) {
+		return q.redirect(settingsPath(id), nameTaken(name))
+	}
 	if err != nil {
 		return q.formError(settingsPath(id), err)
 	}
