@@ -23,6 +23,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -42,7 +43,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(ctx, *addr, *db, logger); err != nil {
+	if err := run(ctx, os.Stdout, *addr, *db, logger); err != nil {
 		fmt.Fprintln(os.Stderr, "console:", err)
 		os.Exit(1)
 	}
@@ -57,9 +58,10 @@ func openStore(db string) (tenancy.Store, error) {
 	return memstore.New(), nil
 }
 
-// run serves the console on addr over the store at dbURL until ctx ends.
-func run(ctx context.Context, addr, dbURL string, logger *slog.Logger) error {
-	store, err := openStore(dbURL)
+// run serves the console on addr over the store that db names until ctx
+// ends, after writing its URL to w.
+func run(ctx context.Context, w io.Writer, addr, db string, logger *slog.Logger) error {
+	store, err := openStore(db)
 	if err != nil {
 		return err
 	}
@@ -72,7 +74,7 @@ func run(ctx context.Context, addr, dbURL string, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("tenancy console: http://%s/\n", ln.Addr())
+	fmt.Fprintf(w, "tenancy console: http://%s/\n", ln.Addr())
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
