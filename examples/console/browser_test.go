@@ -306,6 +306,12 @@ func TestBrowserFlow(t *testing.T) {
 	founder.click(`form[action$="/security"] button.primary`)
 	founder.see("Security policy saved")
 	founder.shot("policy-saved")
+	founder.click(`nav.tabs a[href$="/users"]`)
+	founder.see("ann@acme.com", "bob@acme.com", "Make Organization Admin")
+	founder.shot("organization-users")
+	founder.click(`nav.tabs a[href$="/audit"]`)
+	founder.see("Organization security policy changed", "Invitation accepted", "Workspace created", "Organization created")
+	founder.shot("audit-log")
 
 	// The colleague's session without MFA now gets the MFA page.
 	colleague.open(workspaceURL)
