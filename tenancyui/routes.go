@@ -68,14 +68,7 @@ type confirmData struct {
 // require checks an action the page is about to offer, so that a denial
 // renders its reason before anything else is read.
 func (q *request) require(act tenancy.Action, sc tenancy.Scope) error {
-	d, err := q.h.svc.Check(q.r.Context(), q.actor, act, sc)
-	if err != nil {
-		return err
-	}
-	if !d.Allowed {
-		return &tenancy.DeniedError{Decision: d}
-	}
-	return nil
+	return q.h.svc.Authorize(q.r.Context(), q.actor, act, sc)
 }
 
 // switchOrg is the organization switcher's target: it opens the chosen
