@@ -7,7 +7,9 @@
 // A Service holds the rules and calls a Store for data. Stores live in
 // their own packages: memstore (in memory, for tests and tools) and
 // sqlstore (SQLite, the embedded default, and PostgreSQL, for many app
-// servers over one database). Every Store passes the conformance suite in
+// servers over one database, each through a driver package of its own,
+// sqlstore/sqlite and sqlstore/postgres, that a host imports for the
+// database it uses). Every Store passes the conformance suite in
 // storetest.
 //
 // # Sign-up and organizations

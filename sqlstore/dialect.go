@@ -7,10 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
 	"github.com/tenancykit/tenancy"
 )
 
@@ -22,10 +18,12 @@ type Dialect struct{ d *dialect }
 // The supported dialects.
 var (
 	// SQLite is SQLite 3 through the pure-Go driver modernc.org/sqlite
-	// (database/sql driver name "sqlite").
+	// (database/sql driver name "sqlite"), which the package
+	// sqlstore/sqlite opens for Open.
 	SQLite = Dialect{sqliteDialect}
 	// Postgres is PostgreSQL through github.com/jackc/pgx/v5/stdlib
-	// (database/sql driver name "pgx").
+	// (database/sql driver name "pgx"), which the package
+	// sqlstore/postgres opens for Open.
 	Postgres = Dialect{postgresDialect}
 )
 
@@ -162,25 +160,51 @@ func retryable(err error) bool {
 	return errors.As(err, &e) && e.retry
 }
 
-// translateSQLite maps a modernc.org/sqlite error to the package's
-// sentinels by its extended result code. It is the only place that reads
-// SQLite errors.
+// sqliteError is the error of a SQLite driver that reports SQLite's
+// extended result code, as modernc.org/sqlite's *sqlite.Error does. The
+// package reads driver errors through such interfaces, so that it links
+// no driver itself.
+type sqliteError interface {
+	error
+	Code() int
+}
+
+// SQLite result codes the store reacts to (https://sqlite.org/rescode.html).
+// The primary code is the low byte of an extended one.
+const (
+	sqliteBusy                 = 5
+	sqliteLocked               = 6
+	sqliteConstraintForeignKey = 787  // SQLITE_CONSTRAINT | 3<<8
+	sqliteConstraintPrimaryKey = 1555 // SQLITE_CONSTRAINT | 6<<8
+	sqliteConstraintUnique     = 2067 // SQLITE_CONSTRAINT | 8<<8
+)
+
+// translateSQLite maps a SQLite driver error to the package's sentinels
+// by its extended result code. It is the only place that reads SQLite
+// errors.
 func translateSQLite(err error) error {
-	var se *sqlite.Error
+	var se sqliteError
 	if err == nil || !errors.As(err, &se) {
 		return err
 	}
 	switch code := se.Code(); {
-	case code == sqlite3.SQLITE_CONSTRAINT_UNIQUE, code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+	case code == sqliteConstraintUnique, code == sqliteConstraintPrimaryKey:
 		return &dbError{sentinel: tenancy.ErrAlreadyExists, err: err}
-	case code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+	case code == sqliteConstraintForeignKey:
 		// A referenced row is missing: the insert names a workspace, user
 		// or organization that does not exist.
 		return &dbError{sentinel: tenancy.ErrNotFound, err: err}
-	case code&0xff == sqlite3.SQLITE_BUSY, code&0xff == sqlite3.SQLITE_LOCKED:
+	case code&0xff == sqliteBusy, code&0xff == sqliteLocked:
 		return &dbError{retry: true, err: err}
 	}
 	return &dbError{err: err}
+}
+
+// postgresError is the error of a PostgreSQL driver that reports the
+// server's SQLSTATE code, as pgx's *pgconn.PgError does.
+type postgresError interface {
+	error
+	SQLState() string
 }
 
 // PostgreSQL error codes (SQLSTATE) the store reacts to.
@@ -191,14 +215,15 @@ const (
 	pgDeadlockDetected     = "40P01"
 )
 
-// translatePostgres maps a pgx error to the package's sentinels by its
-// SQLSTATE code. It is the only place that reads PostgreSQL errors.
+// translatePostgres maps a PostgreSQL driver error to the package's
+// sentinels by its SQLSTATE code. It is the only place that reads
+// PostgreSQL errors.
 func translatePostgres(err error) error {
-	var pe *pgconn.PgError
+	var pe postgresError
 	if err == nil || !errors.As(err, &pe) {
 		return err
 	}
-	switch pe.Code {
+	switch pe.SQLState() {
 	case pgUniqueViolation:
 		return &dbError{sentinel: tenancy.ErrAlreadyExists, err: err}
 	case pgForeignKeyViolation:

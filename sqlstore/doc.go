@@ -5,6 +5,19 @@
 // same Go code and, but for a row-lock clause and the JSON functions that
 // scrub an address from the audit log, the same SQL text.
 //
+// # Drivers
+//
+// Each database's driver lives in a package of its own, which registers
+// its URL schemes with Open when imported, as database/sql drivers do; a
+// host compiles and links only the database it uses:
+//
+//	import _ "github.com/tenancykit/tenancy/sqlstore/sqlite"   // sqlite: URLs
+//	import _ "github.com/tenancykit/tenancy/sqlstore/postgres" // postgres: and postgresql: URLs
+//
+// Package sqlstore itself imports neither driver. Open of a URL whose
+// driver is not imported returns an error naming the package to import.
+// Other drivers may Register schemes of their own.
+//
 // # Opening a store
 //
 // Open takes a URL, opens and configures a pool, and migrates the schema:
@@ -26,7 +39,7 @@
 // their own schema.
 //
 // A host that manages its own pool calls Migrate (when it chooses to) and
-// New:
+// New, and needs no driver package of sqlstore:
 //
 //	db, err := sql.Open("pgx", url) // import _ "github.com/jackc/pgx/v5/stdlib"
 //	…

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/require"
 	"modernc.org/sqlite"
@@ -107,14 +108,12 @@ var countingBackends = []struct {
 	open func(t *testing.T) (*Store, *countingConnector)
 }{
 	{"SQLite", func(t *testing.T) (*Store, *countingConnector) {
-		tg, err := parseURL("sqlite://" + sqlitePath(t))
-		require.NoError(t, err)
-		return openCounting(t, &countingConnector{Connector: dsnConnector{&sqlite.Driver{}, tg.dsn}}, SQLite)
+		return openCounting(t, &countingConnector{Connector: dsnConnector{&sqlite.Driver{}, sqliteDSN(sqlitePath(t))}}, SQLite)
 	}},
 	{"Postgres", func(t *testing.T) (*Store, *countingConnector) {
-		tg, err := parseURL(postgresSchemaURL(t))
+		cfg, err := pgx.ParseConfig(postgresSchemaURL(t))
 		require.NoError(t, err)
-		return openCounting(t, &countingConnector{Connector: stdlib.GetConnector(*tg.pgConfig)}, Postgres)
+		return openCounting(t, &countingConnector{Connector: stdlib.GetConnector(*cfg)}, Postgres)
 	}},
 }
 

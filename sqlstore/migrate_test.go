@@ -36,10 +36,9 @@ var migrationBackends = []struct {
 	open    func(t *testing.T) (db func() *sql.DB)
 }{
 	{"SQLite", SQLite, func(t *testing.T) func() *sql.DB {
-		tg, err := parseURL("sqlite://" + sqlitePath(t))
-		require.NoError(t, err)
+		dsn := sqliteDSN(sqlitePath(t))
 		return func() *sql.DB {
-			db, err := sql.Open("sqlite", tg.dsn)
+			db, err := sql.Open("sqlite", dsn)
 			require.NoError(t, err)
 			t.Cleanup(func() { db.Close() })
 			return db

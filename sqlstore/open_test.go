@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,93 +15,6 @@ import (
 
 	"github.com/tenancykit/tenancy"
 )
-
-func TestParseURL(t *testing.T) {
-	t.Parallel()
-	const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
-	const filePragmas = pragmas + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
-	valid := []struct {
-		name, url string
-		dsn       string // SQLite; "" for PostgreSQL
-		memory    bool
-	}{
-		{"absolute SQLite path", "sqlite:///var/lib/app/tenancy.db", "file:/var/lib/app/tenancy.db?" + filePragmas, false},
-		{"relative SQLite path", "sqlite://data/tenancy.db", "file:data/tenancy.db?" + filePragmas, false},
-		{"bare file name", "sqlite://tenancy.db", "file:tenancy.db?" + filePragmas, false},
-		{"percent-encoded path", "sqlite:///tmp/my%20db%3F.db", "file:/tmp/my%20db%3F.db?" + filePragmas, false},
-		{"in-memory SQLite", "sqlite::memory:", "", true},
-		{"postgres scheme", "postgres://app:secret@db.internal:5433/app?sslmode=disable", "", false},
-		{"postgresql scheme", "postgresql://app@localhost/app", "", false},
-		{"postgres with search_path", "postgres://app@localhost/app?search_path=tenancy", "", false},
-	}
-	for _, tc := range valid {
-		t.Run(tc.name, func(t *testing.T) {
-			tg, err := parseURL(tc.url)
-			require.NoError(t, err)
-			require.Equal(t, tc.memory, tg.memory)
-			switch {
-			case strings.HasPrefix(tc.url, "postgres"):
-				require.Same(t, postgresDialect, tg.dialect)
-				require.NotNil(t, tg.pgConfig)
-				require.Empty(t, tg.dsn)
-			case tc.memory:
-				require.Same(t, sqliteDialect, tg.dialect)
-				require.Regexp(t, `^file:tenancy-[0-9a-f]{16}\?mode=memory&cache=shared&`+regexpQuote(pragmas)+`$`, tg.dsn)
-			default:
-				require.Same(t, sqliteDialect, tg.dialect)
-				require.Equal(t, tc.dsn, tg.dsn)
-			}
-		})
-	}
-	t.Run("postgres parameters reach the connection", func(t *testing.T) {
-		tg, err := parseURL("postgres://app:secret@db.internal:5433/app?sslmode=disable&search_path=tenancy")
-		require.NoError(t, err)
-		require.Equal(t, "db.internal", tg.pgConfig.Host)
-		require.Equal(t, uint16(5433), tg.pgConfig.Port)
-		require.Equal(t, "app", tg.pgConfig.Database)
-		require.Equal(t, "tenancy", tg.pgConfig.RuntimeParams["search_path"])
-	})
-	t.Run("each in-memory database is its own", func(t *testing.T) {
-		a, err := parseURL("sqlite::memory:")
-		require.NoError(t, err)
-		b, err := parseURL("sqlite::memory:")
-		require.NoError(t, err)
-		require.NotEqual(t, a.dsn, b.dsn)
-	})
-
-	invalid := []struct{ name, url string }{
-		{"empty", ""},
-		{"no scheme", "/var/lib/tenancy.db"},
-		{"other database", "mysql://app@localhost/app"},
-		{"sqlite without a path", "sqlite://"},
-		{"sqlite directory", "sqlite:///var/lib/"},
-		{"sqlite single colon", "sqlite:tenancy.db"},
-		{"sqlite query", "sqlite:///tmp/x.db?mode=ro"},
-		{"sqlite fragment", "sqlite:///tmp/x.db#x"},
-		{"sqlite bad escape", "sqlite:///tmp/%zz.db"},
-		{"memory misspelt", "sqlite::memory"},
-		{"postgres bad port", "postgres://app@localhost:99999/app"},
-	}
-	for _, tc := range invalid {
-		t.Run("rejects "+tc.name, func(t *testing.T) {
-			_, err := parseURL(tc.url)
-			require.ErrorIs(t, err, tenancy.ErrInvalidInput)
-		})
-	}
-	t.Run("errors do not echo a password", func(t *testing.T) {
-		_, err := parseURL("postgres://app:hunter2@localhost:99999/app")
-		require.Error(t, err)
-		require.NotContains(t, err.Error(), "hunter2")
-		_, err = parseURL("mysql://app:hunter2@localhost/app")
-		require.Error(t, err)
-		require.NotContains(t, err.Error(), "hunter2")
-	})
-}
-
-func regexpQuote(s string) string {
-	r := strings.NewReplacer(`(`, `\(`, `)`, `\)`, `?`, `\?`, `.`, `\.`)
-	return r.Replace(s)
-}
 
 // TestOpenRelativePath changes the working directory, so it cannot run in
 // parallel.

@@ -2,21 +2,12 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	mathrand "math/rand/v2"
-	"net/url"
-	"runtime"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/tenancykit/tenancy"
 )
@@ -43,8 +34,15 @@ type Store struct {
 
 var _ tenancy.Store = (*Store)(nil)
 
-// Open opens the database that url names, configures its pool, and
-// migrates it to the latest schema (see Migrate). The forms of url are:
+// Open opens the database that url names through the Driver registered
+// for its scheme, and migrates it to the latest schema (see Migrate). Each
+// driver is a package of its own, which registers its schemes when
+// imported, so that a host links only the database it uses:
+//
+//	import _ "github.com/tenancykit/tenancy/sqlstore/sqlite"   // sqlite:
+//	import _ "github.com/tenancykit/tenancy/sqlstore/postgres" // postgres:, postgresql:
+//
+// The forms of url are then:
 //
 //	sqlite:///abs/path/tenancy.db   SQLite file at an absolute path
 //	sqlite://rel/path/tenancy.db    SQLite file relative to the working directory
@@ -52,32 +50,35 @@ var _ tenancy.Store = (*Store)(nil)
 //	postgres://user:pw@host:5432/db?sslmode=disable
 //	postgresql://…                  PostgreSQL, any URL pgx accepts
 //
-// A SQLite file is created if missing and opened in WAL mode with
-// foreign keys on, synchronous=NORMAL, a 10 s busy timeout and immediate
-// write transactions. Path characters that URLs reserve may be
-// percent-encoded. It returns an error matching tenancy.ErrInvalidInput
-// for a malformed or unsupported url. Close the Store to close the pool.
+// The driver packages document how they configure the database and its
+// pool. Open returns an error matching tenancy.ErrInvalidInput for a
+// malformed url, or one whose scheme has no driver (naming the package
+// to import when this module has one), and the database's error if it
+// cannot connect or migrate. Close the Store to close the pool.
 func Open(ctx context.Context, url string) (*Store, error) {
-	tg, err := parseURL(url)
+	drv, err := drivers.lookup(url)
 	if err != nil {
 		return nil, err
 	}
-	var db *sql.DB
-	if tg.pgConfig != nil {
-		db = stdlib.OpenDB(*tg.pgConfig)
-	} else if db, err = sql.Open("sqlite", tg.dsn); err != nil {
-		return nil, fmt.Errorf("sqlstore: open: %w", err)
+	p, err := drv.Open(ctx, url)
+	if err != nil {
+		return nil, err
 	}
-	s := newStore(db, tg.dialect)
+	if p.DB == nil || p.Dialect.d == nil {
+		if p.DB != nil {
+			_ = p.DB.Close()
+		}
+		return nil, fmt.Errorf("sqlstore: open: the driver returned no pool or the zero Dialect (%T)", drv)
+	}
+	s := newStore(p.DB, p.Dialect.d)
 	s.owned = true
-	tg.configure(db)
-	if tg.memory {
-		if s.pin, err = db.Conn(ctx); err != nil {
+	if p.Pin {
+		if s.pin, err = p.DB.Conn(ctx); err != nil {
 			_ = s.Close()
-			return nil, fmt.Errorf("sqlstore: open: %w", tg.dialect.translate(err))
+			return nil, fmt.Errorf("sqlstore: open: %w", s.d.translate(err))
 		}
 	}
-	if err := Migrate(ctx, db, Dialect{tg.dialect}); err != nil {
+	if err := Migrate(ctx, p.DB, p.Dialect); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
@@ -89,8 +90,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // and do not Close the db before the Store is done with it. Close on this
 // Store closes nothing.
 //
-// For SQLite, open the pool with modernc.org/sqlite and these DSN
-// parameters, which Open sets itself:
+// New needs no driver package of sqlstore: the host's pool brings its
+// own database/sql driver. For SQLite, open the pool with
+// modernc.org/sqlite and these DSN parameters, which the sqlstore/sqlite
+// driver sets for Open:
 //
 //	_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate
 //
@@ -218,88 +221,4 @@ func (s *Store) attempt(ctx context.Context, fn func(tx tenancy.Tx) error) (retr
 		return state.retry || retryable(err), err
 	}
 	return false, nil
-}
-
-// target is what a URL resolves to.
-type target struct {
-	dialect  *dialect
-	dsn      string          // SQLite
-	pgConfig *pgx.ConnConfig // PostgreSQL
-	memory   bool            // a shared in-memory SQLite database
-}
-
-// sqlitePragmas are the DSN parameters of every SQLite connection (see
-// modernc.org/sqlite): wait up to 10 s for a lock, enforce foreign keys,
-// and take the write lock when a transaction begins.
-const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
-
-// sqliteFilePragmas are added for a file: WAL lets readers run alongside
-// the writer; synchronous=NORMAL is durable in WAL mode but for the last
-// transactions before a power loss.
-const sqliteFilePragmas = "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
-
-// parseURL resolves a URL of Open.
-func parseURL(raw string) (target, error) {
-	invalid := func(format string, args ...any) (target, error) {
-		return target{}, fmt.Errorf("%w: sqlstore: %s", tenancy.ErrInvalidInput, fmt.Sprintf(format, args...))
-	}
-	switch {
-	case raw == "sqlite::memory:":
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		// A named in-memory database with a shared cache is one database
-		// for every connection of the pool (mode=memory alone would give
-		// each connection its own). The random name keeps each Open apart.
-		return target{
-			dialect: sqliteDialect,
-			dsn:     "file:tenancy-" + hex.EncodeToString(b[:]) + "?mode=memory&cache=shared&" + sqlitePragmas,
-			memory:  true,
-		}, nil
-	case strings.HasPrefix(raw, "sqlite://"):
-		p := strings.TrimPrefix(raw, "sqlite://")
-		if strings.ContainsAny(p, "?#") {
-			return invalid("SQLite URL %q: query parameters and fragments are not supported", raw)
-		}
-		path, err := url.PathUnescape(p)
-		if err != nil {
-			return invalid("SQLite URL %q: %v", raw, err)
-		}
-		if path == "" || strings.HasSuffix(path, "/") {
-			return invalid("SQLite URL %q names no file: use sqlite:///abs/path.db or sqlite://rel/path.db", raw)
-		}
-		// SQLite reads the file name as a URI and percent-decodes it.
-		return target{
-			dialect: sqliteDialect,
-			dsn:     "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqlitePragmas + sqliteFilePragmas,
-		}, nil
-	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
-		cfg, err := pgx.ParseConfig(raw)
-		if err != nil {
-			// pgx redacts the password from its parse errors.
-			return invalid("PostgreSQL URL: %v", err)
-		}
-		return target{dialect: postgresDialect, pgConfig: cfg}, nil
-	}
-	scheme, _, ok := strings.Cut(raw, ":")
-	if !ok {
-		scheme = ""
-	}
-	return invalid("unsupported database URL (scheme %q): want sqlite:///abs/path.db, sqlite://rel/path.db, sqlite::memory:, postgres:// or postgresql://", scheme)
-}
-
-// configure sizes the pool of a database that Open opened. SQLite runs
-// readers in parallel (WAL) and one writer; its connections are cheap to
-// keep, costly to reopen (each runs its pragmas), so idle ones stay.
-// PostgreSQL gets a bounded pool; hosts may change it through DB.
-func (tg target) configure(db *sql.DB) {
-	n := max(4, runtime.GOMAXPROCS(0))
-	if tg.pgConfig != nil {
-		n = max(16, 4*runtime.GOMAXPROCS(0))
-		db.SetConnMaxIdleTime(5 * time.Minute)
-	}
-	if tg.memory {
-		n++ // the pinned connection
-	}
-	db.SetMaxOpenConns(n)
-	db.SetMaxIdleConns(n)
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancykit/tenancy"
@@ -29,6 +31,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// The tests Open URLs of both schemes: drivers_test.go links both drivers
+// into the test binary, which registers them (these tests, of package
+// sqlstore, cannot import the drivers: the drivers import sqlstore).
+
 // openSQLite opens a Store on a new SQLite file in a temporary directory.
 func openSQLite(t testing.TB) *Store {
 	t.Helper()
@@ -42,6 +48,16 @@ func openSQLite(t testing.TB) *Store {
 // directory.
 func sqlitePath(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "tenancy.db")
+}
+
+// hostSQLiteParams are the DSN parameters that New asks of a host's own
+// SQLite pool; the sqlstore/sqlite driver sets the same.
+const hostSQLiteParams = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+// sqliteDSN returns the modernc.org/sqlite DSN of a host-owned pool on
+// the SQLite file at path.
+func sqliteDSN(path string) string {
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + hostSQLiteParams
 }
 
 // openMemory opens a Store on sqlite::memory:.
@@ -82,12 +98,12 @@ func postgresSchemaURL(t testing.TB) string {
 	t.Helper()
 	base := postgresURL(t)
 	pgAdminOnce.Do(func() {
-		tg, err := parseURL(base)
+		cfg, err := pgx.ParseConfig(base)
 		if err != nil {
 			pgAdminErr = err
 			return
 		}
-		pgAdmin, pgAdminErr = sql.Open("pgx", tg.pgConfig.ConnString())
+		pgAdmin = stdlib.OpenDB(*cfg)
 	})
 	require.NoError(t, pgAdminErr)
 	var b [6]byte
@@ -141,9 +157,7 @@ func TestConformanceSQLiteMemory(t *testing.T) {
 func TestConformanceSQLiteHostPool(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) tenancy.Store {
-		tg, err := parseURL("sqlite://" + sqlitePath(t))
-		require.NoError(t, err)
-		db, err := sql.Open("sqlite", tg.dsn)
+		db, err := sql.Open("sqlite", sqliteDSN(sqlitePath(t)))
 		require.NoError(t, err)
 		t.Cleanup(func() { require.NoError(t, db.Close()) })
 		require.NoError(t, Migrate(t.Context(), db, SQLite))

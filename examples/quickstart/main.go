@@ -6,7 +6,8 @@
 //
 // By default it keeps its data in a SQLite file in a new temporary
 // directory (the path is printed); -db runs the same story on any store
-// URL sqlstore accepts, PostgreSQL included:
+// URL sqlstore accepts, PostgreSQL included (it imports both drivers; a
+// host imports only the one it uses):
 //
 //	go run ./examples/quickstart
 //	go run ./examples/quickstart -db 'postgres://user@localhost:5432/app?sslmode=disable'
@@ -27,6 +28,8 @@ import (
 
 	"github.com/tenancykit/tenancy"
 	"github.com/tenancykit/tenancy/sqlstore"
+	_ "github.com/tenancykit/tenancy/sqlstore/postgres" // postgres:// URLs
+	_ "github.com/tenancykit/tenancy/sqlstore/sqlite"   // sqlite: URLs
 )
 
 func main() {

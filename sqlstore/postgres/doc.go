@@ -1,0 +1,22 @@
+// Package postgres is the PostgreSQL driver of sqlstore, through
+// github.com/jackc/pgx/v5/stdlib. Importing it registers the postgres:
+// and postgresql: URL schemes with sqlstore.Open:
+//
+//	import (
+//		"github.com/tenancykit/tenancy/sqlstore"
+//		_ "github.com/tenancykit/tenancy/sqlstore/postgres"
+//	)
+//
+//	store, err := sqlstore.Open(ctx, "postgres://app:secret@db:5432/app?sslmode=require")
+//
+// Any URL pgx accepts works (postgres://… or postgresql://…), with its
+// parameters: for example search_path=tenancy keeps the tables in their
+// own schema. Errors about a malformed URL never echo its password.
+//
+// The pool keeps up to max(16, 4×GOMAXPROCS) connections, open and idle,
+// and closes a connection idle for 5 minutes. Tune it through Store.DB.
+// Any number of Stores, in one process or many, may share one database.
+//
+// A host that opens its own pool for sqlstore.New needs only
+// github.com/jackc/pgx/v5/stdlib, not this package.
+package postgres

@@ -1,0 +1,35 @@
+// Package sqlite is the SQLite driver of sqlstore, through the pure-Go
+// modernc.org/sqlite (no cgo). Importing it registers the sqlite: URL
+// scheme with sqlstore.Open:
+//
+//	import (
+//		"github.com/tenancykit/tenancy/sqlstore"
+//		_ "github.com/tenancykit/tenancy/sqlstore/sqlite"
+//	)
+//
+//	store, err := sqlstore.Open(ctx, "sqlite:///var/lib/app/tenancy.db")
+//
+// The URLs it accepts are:
+//
+//	sqlite:///abs/path/tenancy.db   SQLite file at an absolute path
+//	sqlite://rel/path/tenancy.db    SQLite file relative to the working directory
+//	sqlite::memory:                 private in-memory database, shared by the pool
+//
+// Path characters that URLs reserve may be percent-encoded; query
+// parameters and fragments are rejected. A file is created if missing
+// (its directory must exist) and opened in WAL mode, so that readers run
+// alongside the one writer, with foreign keys on, synchronous=NORMAL, a
+// 10 s busy timeout and immediate write transactions. sqlite::memory: is
+// one database for every connection of the pool (a named in-memory
+// database with a shared cache), private to its Store and gone when the
+// Store is closed; the Store holds one connection open so that the
+// database outlives idle connections.
+//
+// The pool keeps max(4, GOMAXPROCS) connections, open and idle: SQLite
+// connections are cheap to keep and costly to reopen (each runs its
+// pragmas). Tune it through Store.DB.
+//
+// A host that opens its own SQLite pool for sqlstore.New needs only
+// modernc.org/sqlite, not this package; sqlstore.New lists the DSN
+// parameters to use.
+package sqlite
