@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancykit/tenancy"
+	"github.com/tenancykit/tenancy/memstore"
 )
 
 func TestCheckAndAuthorize(t *testing.T) {
@@ -151,7 +152,7 @@ func TestSetSecurityPolicyLockout(t *testing.T) {
 }
 
 func TestCheckDoesNotAllocateOnMemstore(t *testing.T) {
-	f := newFixture(t)
+	f := newFixtureOn(t, memstore.New())
 	admin, org := f.founder("ann@acme.com")
 	ws := f.workspace(admin, org.ID, "Marketing")
 	bob := f.user("bob@gmail.com")

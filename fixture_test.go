@@ -10,11 +10,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancykit/tenancy"
-	"github.com/tenancykit/tenancy/memstore"
+	"github.com/tenancykit/tenancy/internal/storetesting"
 )
 
-// fixture is a Service over a fresh memstore with a controllable clock and
-// a recording event handler.
+// fixture is a Service over a fresh store with a controllable clock and a
+// recording event handler. The store is a memstore unless
+// TENANCY_TEST_STORES names another kind first (see
+// internal/storetesting): CI runs these tests on every store.
 type fixture struct {
 	t     testing.TB
 	ctx   context.Context
@@ -28,7 +30,13 @@ type fixture struct {
 
 func newFixture(t testing.TB, opts ...tenancy.Option) *fixture {
 	t.Helper()
-	f := &fixture{t: t, ctx: context.Background(), store: memstore.New(),
+	return newFixtureOn(t, storetesting.Open(t, storetesting.Kind()), opts...)
+}
+
+// newFixtureOn is newFixture over a given store.
+func newFixtureOn(t testing.TB, store tenancy.Store, opts ...tenancy.Option) *fixture {
+	t.Helper()
+	f := &fixture{t: t, ctx: context.Background(), store: store,
 		now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}
 	base := []tenancy.Option{
 		tenancy.WithClock(f.clock),

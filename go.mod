@@ -3,8 +3,8 @@ module github.com/tenancykit/tenancy
 go 1.26.0
 
 require (
-	github.com/google/btree v1.1.3
 	github.com/chromedp/chromedp v0.23.0
+	github.com/google/btree v1.1.3
 	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/stretchr/testify v1.12.1

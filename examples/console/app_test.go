@@ -174,7 +174,7 @@ func TestRunPrintsTheURLAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	r, w := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, w, "127.0.0.1:0", "mem", slog.New(slog.DiscardHandler)) }()
+	go func() { done <- run(ctx, w, "127.0.0.1:0", "sqlite::memory:", slog.New(slog.DiscardHandler)) }()
 	line, err := bufio.NewReader(r).ReadString('\n')
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(line, "tenancy console: http://127.0.0.1:"), line)
@@ -185,5 +185,5 @@ func TestRunPrintsTheURLAndStops(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 
-	assert.ErrorContains(t, run(t.Context(), io.Discard, "127.0.0.1:0", "sqlite::memory:", slog.New(slog.DiscardHandler)), "-db")
+	assert.ErrorContains(t, run(t.Context(), io.Discard, "127.0.0.1:0", "mysql://x", slog.New(slog.DiscardHandler)), "-db")
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/tenancykit/tenancy"
-	"github.com/tenancykit/tenancy/memstore"
 )
 
 // findChromium returns the browser the test drives. Without one the test
@@ -189,7 +188,12 @@ func TestBrowserFlow(t *testing.T) {
 	shots := screenshotDir(t)
 
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := newApp(tenancy.New(memstore.New()), logger)
+	store, closeStore, err := openStore(t.Context(), "sqlite::memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = closeStore() })
+	a, err := newApp(tenancy.New(store), logger)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,8 @@
 // Command console runs the tenancy console (package tenancyui) in a small
-// host application with its own sign-in, over an in-memory store:
+// host application with its own sign-in, over the embedded SQLite store:
 //
 //	go run ./examples/console
-//	go run ./examples/console -addr 127.0.0.1:9000
+//	go run ./examples/console -addr 127.0.0.1:9000 -db sqlite://console.db
 //
 // It prints the URL to open. Sign-in is by email link: enter an address,
 // and the "email" with the link is printed to the log (this demo sends no
@@ -15,7 +15,9 @@
 //
 // Sessions are cookies (HttpOnly, Secure, SameSite=Lax) signed with HMAC
 // under a key drawn at each start, so a restart signs everyone out. The
-// data is in memory (memstore, -db mem), gone when the program ends.
+// data is in a private in-memory SQLite database by default (gone when
+// the program ends); -db takes any store URL of sqlstore.Open (a SQLite
+// file, postgres://…), or "mem" for the memstore.
 package main
 
 import (
@@ -34,11 +36,14 @@ import (
 
 	"github.com/tenancykit/tenancy"
 	"github.com/tenancykit/tenancy/memstore"
+	"github.com/tenancykit/tenancy/sqlstore"
+	_ "github.com/tenancykit/tenancy/sqlstore/postgres" // postgres:// URLs for -db
+	_ "github.com/tenancykit/tenancy/sqlstore/sqlite"   // sqlite: URLs for -db
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	db := flag.String("db", "mem", "store: mem (in memory)")
+	db := flag.String("db", "sqlite::memory:", "store: a sqlstore URL (sqlite::memory:, sqlite://file.db, postgres://…) or mem")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -50,21 +55,26 @@ func main() {
 }
 
 // openStore opens the store that the -db flag names: "mem" is a
-// memstore, in memory.
-func openStore(db string) (tenancy.Store, error) {
-	if db != "mem" {
-		return nil, fmt.Errorf("unknown -db %q: this example runs on the in-memory store (-db mem)", db)
+// memstore, anything else a sqlstore URL. close releases it.
+func openStore(ctx context.Context, db string) (store tenancy.Store, close func() error, err error) {
+	if db == "mem" {
+		return memstore.New(), func() error { return nil }, nil
 	}
-	return memstore.New(), nil
+	s, err := sqlstore.Open(ctx, db)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-db: %w", err)
+	}
+	return s, s.Close, nil
 }
 
 // run serves the console on addr over the store that db names until ctx
 // ends, after writing its URL to w.
 func run(ctx context.Context, w io.Writer, addr, db string, logger *slog.Logger) error {
-	store, err := openStore(db)
+	store, closeStore, err := openStore(ctx, db)
 	if err != nil {
 		return err
 	}
+	defer closeStore()
 	svc := tenancy.New(store, tenancy.WithLogger(logger))
 	a, err := newApp(svc, logger)
 	if err != nil {
