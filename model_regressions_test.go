@@ -28,3 +28,22 @@ func TestRegressionOperatorCreateOrganizationUnverifiedAdmin(t *testing.T) {
 		mOp{Kind: opOperatorCreateOrganization, User: 3}, // "Acme Inc", no domain: want ErrInvalidInput
 	)
 }
+
+// AcceptInvitationByID promises "one message when the invitation does not
+// exist or is not the actor's to accept" (as DeclineInvitation does), but
+// for a session whose user does not exist (deleted since it signed in) it
+// answers an existing invitation ID with "not found: user <id>" (not
+// ErrInvitation) and an unknown one with "invalid invitation: not found:
+// invitation <id>": it tells whether the ID exists. In plain calls:
+//
+//	inv, _, _ := svc.Invite(ctx, admin, wsID, "fay@gmail.com", tenancy.RoleMember)
+//	ghost := tenancy.Actor{UserID: uuid.New()}
+//	_, err1 := svc.AcceptInvitationByID(ctx, ghost, inv.ID)    // tenancy: not found: user …
+//	_, err2 := svc.AcceptInvitationByID(ctx, ghost, uuid.New()) // tenancy: invalid invitation: tenancy: not found: invitation …
+func TestRegressionAcceptInvitationByIDMissingActor(t *testing.T) {
+	knownBug(t, "AcceptInvitationByID tells a missing actor whether an invitation ID exists")
+	runModelOps(t,
+		mOp{Kind: opInvite, Actor: 0, WS: 0, Email: 5},      // invitation 0: fay@gmail.com to Sales
+		mOp{Kind: opAcceptInvitationByID, Actor: 3, Inv: 0}, // user 3 never existed: want ErrInvitation and ErrNotFound
+	)
+}

