@@ -59,6 +59,9 @@ var snapPage = tenancy.PageQuery{Limit: 100_000}
 
 // takeSnapshot reads everything reachable from seeds through r.
 func takeSnapshot(t require.TestingT, r tenancy.Reader, seeds snapSeeds) storeSnapshot {
+	if h, ok := t.(interface{ Helper() }); ok {
+		h.Helper()
+	}
 	ctx := context.Background()
 	s := storeSnapshot{
 		Users: map[uuid.UUID]tenancy.User{}, ByEmail: map[string]uuid.UUID{}, ByExternalID: map[string]uuid.UUID{},
