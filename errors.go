@@ -3,6 +3,8 @@ package tenancy
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"unicode/utf8"
 )
 
 // Sentinel errors. Every error the Service returns matches at most a few of
@@ -65,8 +67,28 @@ func (e *DeniedError) Code() DenialCode { return e.Decision.Code }
 
 // Error names the action and the reason.
 func (e *DeniedError) Error() string {
-	return fmt.Sprintf("tenancy: forbidden: %s: %s", e.Decision.Action, e.Decision.Reason)
+	return fmt.Sprintf("tenancy: forbidden: %s: %s", clip(string(e.Decision.Action)), e.Decision.Reason)
 }
+
+// maxEcho bounds how much of a caller's input an error message or a log
+// line repeats, so that hostile input cannot make either unbounded.
+const maxEcho = 64
+
+// clip returns s, cut to maxEcho bytes (on a character boundary) with an
+// ellipsis when longer.
+func clip(s string) string {
+	if len(s) <= maxEcho {
+		return s
+	}
+	i := maxEcho
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
+}
+
+// quote is %q of clip(s), for error messages that name an input.
+func quote(s string) string { return strconv.Quote(clip(s)) }
 
 // Is reports whether target is ErrForbidden, or ErrNotFound for an actor
 // with no role in the organization.

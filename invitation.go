@@ -206,6 +206,9 @@ func (s *Service) accept(ctx context.Context, tx Tx, rec *recorder, a Actor, inv
 		return Member{}, err
 	}
 	u, err := tx.User(ctx, a.UserID)
+	if errors.Is(err, ErrNotFound) && needVerified {
+		return Member{}, fmt.Errorf("%w: %w", errInvitationToken, errNotInvitee)
+	}
 	if err != nil {
 		return Member{}, err
 	}

@@ -411,9 +411,6 @@ func TestPrivilegeMatrix(t *testing.T) {
 			t.Parallel()
 			for _, k := range mxActors {
 				t.Run(k.name, func(t *testing.T) {
-					if !strictModel && meth.name == "AcceptInvitationByID" && k.deleted {
-						knownBug(t, "AcceptInvitationByID tells a missing actor whether an invitation ID exists")
-					}
 					e := newMxEnv(t)
 					a := e.compliant(k.user(e))
 					if k.session != nil {

@@ -11,7 +11,7 @@ import "testing"
 // is 3. A failing run logs its steps as mOp literals: paste them here.
 //
 // Tests of bugs reported but not fixed yet start with knownBug, which
-// skips them unless TENANCY_MODEL_STRICT=1; delete that line with the fix.
+// skips them under TENANCY_MODEL_LENIENT=1; delete that line with the fix.
 
 // SPEC §4: "Org admin can only be granted to a user whose address is
 // verified". Operator.GrantOrgAdmin refuses an unverified user with
@@ -22,7 +22,6 @@ import "testing"
 //	_, err := svc.Operator().CreateOrganization(ctx, "Acme Inc", "", res.User.ID)
 //	// err == nil; bob is an Organization Admin of "Acme Inc"
 func TestRegressionOperatorCreateOrganizationUnverifiedAdmin(t *testing.T) {
-	knownBug(t, "Operator.CreateOrganization makes an unverified user an Organization Admin")
 	runModelOps(t,
 		mOp{Kind: opSignUp, Email: 1},                    // user 3: bob@acme.com, unverified
 		mOp{Kind: opOperatorCreateOrganization, User: 3}, // "Acme Inc", no domain: want ErrInvalidInput
@@ -41,7 +40,6 @@ func TestRegressionOperatorCreateOrganizationUnverifiedAdmin(t *testing.T) {
 //	_, err1 := svc.AcceptInvitationByID(ctx, ghost, inv.ID)    // tenancy: not found: user …
 //	_, err2 := svc.AcceptInvitationByID(ctx, ghost, uuid.New()) // tenancy: invalid invitation: tenancy: not found: invitation …
 func TestRegressionAcceptInvitationByIDMissingActor(t *testing.T) {
-	knownBug(t, "AcceptInvitationByID tells a missing actor whether an invitation ID exists")
 	runModelOps(t,
 		mOp{Kind: opInvite, Actor: 0, WS: 0, Email: 5},      // invitation 0: fay@gmail.com to Sales
 		mOp{Kind: opAcceptInvitationByID, Actor: 3, Inv: 0}, // user 3 never existed: want ErrInvitation and ErrNotFound

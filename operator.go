@@ -23,8 +23,9 @@ func (s *Service) Operator() *Operator { return &Operator{s: s} }
 // no domain); otherwise it must be a registrable domain (eTLD+1) under an
 // ICANN public suffix, not a personal or disposable provider, and it is
 // claimed for the organization. It returns ErrInvalidInput for a bad name
-// or domain, ErrNotFound if admin is not a user, and ErrDomainTaken if
-// another organization claims the domain.
+// or domain or an admin whose address is not verified, ErrNotFound if
+// admin is not a user, and ErrDomainTaken if another organization claims
+// the domain.
 func (o *Operator) CreateOrganization(ctx context.Context, name, domain string, admin uuid.UUID) (Organization, error) {
 	s := o.s
 	name, err := validName("organization", name)
@@ -41,6 +42,9 @@ func (o *Operator) CreateOrganization(ctx context.Context, name, domain string, 
 		u, err := tx.User(ctx, admin)
 		if err != nil {
 			return err
+		}
+		if !u.EmailVerified {
+			return invalid("user %s has not verified its address: only verified users can be organization admins", admin)
 		}
 		org.CreatedAt = rec.now
 		if err := tx.CreateOrganization(ctx, org); err != nil {

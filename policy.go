@@ -214,11 +214,11 @@ func NewPolicy(roles map[Role][]Action) (*Policy, error) {
 	names := slices.Sorted(maps.Keys(roles))
 	for _, r := range names {
 		if !validIdent(string(r)) {
-			return nil, invalid("role name %q: use lower-case letters, digits and underscores", r)
+			return nil, invalid("role name %s: use lower-case letters, digits and underscores", quote(string(r)))
 		}
 		for _, a := range roles[r] {
 			if !validAction(a) {
-				return nil, invalid("action %q: write it resource:verb", a)
+				return nil, invalid("action %s: write it resource:verb", quote(string(a)))
 			}
 			add(a)
 		}

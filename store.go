@@ -76,7 +76,9 @@ type Reader interface {
 
 	// ListAuditEvents lists an organization's events newest first, ordered
 	// by (At, ID) descending; q.After, when set, holds the At and ID of the
-	// last event of the previous page.
+	// last event of the previous page. orgID uuid.Nil lists the events that
+	// belong to no organization (a sign-up that joined none, a user's
+	// rename).
 	ListAuditEvents(ctx context.Context, orgID uuid.UUID, q PageQuery) ([]AuditEvent, error)
 }
 

@@ -171,8 +171,8 @@ func (s *Service) logDenial(ctx context.Context, a Actor, d Decision, f Facts) {
 	}
 	s.log.LogAttrs(ctx, slog.LevelDebug, "tenancy: denied",
 		slog.String("user", a.UserID.String()),
-		slog.String("action", string(d.Action)),
-		slog.String("role", string(d.Role)),
+		slog.String("action", clip(string(d.Action))),
+		slog.String("role", clip(string(d.Role))),
 		slog.String("code", string(d.Code)),
 		slog.String("reason", d.Reason),
 		slog.String("org", f.OrgID.String()),

@@ -126,7 +126,7 @@ func (sp SecurityPolicy) Validate(p *Policy) (SecurityPolicy, error) {
 		role = RoleMember
 	}
 	if !p.IsWorkspaceRole(role) {
-		return sp, invalid("auto-join role %q is not a workspace role", role)
+		return sp, invalid("auto-join role %s is not a workspace role", quote(string(role)))
 	}
 	if len(wss) == 0 {
 		role = ""
@@ -139,7 +139,7 @@ func (sp SecurityPolicy) Validate(p *Policy) (SecurityPolicy, error) {
 // validRole checks that r is a workspace role of the policy.
 func (s *Service) validRole(r Role) error {
 	if !s.policy.IsWorkspaceRole(r) {
-		return invalid("unknown workspace role %q", r)
+		return invalid("unknown workspace role %s", quote(string(r)))
 	}
 	return nil
 }

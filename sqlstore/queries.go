@@ -37,6 +37,7 @@ type queries struct {
 
 	appendAudit, scrubAudit string
 	auditEvents             page
+	auditEventsNoOrg        page
 
 	factsWorkspace, factsOrg string
 
@@ -220,6 +221,10 @@ ORDER BY i.created_at, i.id`),
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
 		scrubAudit: b(scrubAuditQuery(d)),
 		auditEvents: keyset(`SELECT `+auditCols+` FROM tenancy_audit_events e WHERE e.org_id = ?`,
+			`(e.at, e.id) < (?, ?)`, ` ORDER BY e.at DESC, e.id DESC LIMIT ?`),
+		// The events of no organization (sign-ups that joined none, user
+		// renames): org_id is NULL for uuid.Nil.
+		auditEventsNoOrg: keyset(`SELECT `+auditCols+` FROM tenancy_audit_events e WHERE e.org_id IS NULL`,
 			`(e.at, e.id) < (?, ?)`, ` ORDER BY e.at DESC, e.id DESC LIMIT ?`),
 
 		// AccessFacts: one statement per scope gathers every fact, in the

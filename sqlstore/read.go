@@ -383,11 +383,15 @@ func (r *reader) ListInvitationsBy(ctx context.Context, orgID, inviterID uuid.UU
 // Audit.
 
 // ListAuditEvents lists an organization's events ordered by (At, ID)
-// descending. It returns an error matching ErrInvalidInput if q is
-// invalid.
+// descending; uuid.Nil lists the events of no organization. It returns an
+// error matching ErrInvalidInput if q is invalid.
 func (r *reader) ListAuditEvents(ctx context.Context, orgID uuid.UUID, q tenancy.PageQuery) ([]tenancy.AuditEvent, error) {
 	cursor := func(c *tenancy.Cursor) []any { return []any{r.d.ts(c.At), c.ID} }
-	return listPage(ctx, r, r.d.q.auditEvents, q, []any{orgID}, cursor, func(s scanner) (tenancy.AuditEvent, error) {
+	query, args := r.d.q.auditEvents, []any{orgID}
+	if orgID == uuid.Nil {
+		query, args = r.d.q.auditEventsNoOrg, nil
+	}
+	return listPage(ctx, r, query, q, args, cursor, func(s scanner) (tenancy.AuditEvent, error) {
 		var e tenancy.AuditEvent
 		err := s.Scan(&e.ID, nullUUIDDest{&e.OrgID}, nullUUIDDest{&e.WorkspaceID}, nullUUIDDest{&e.ActorID},
 			nullUUIDDest{&e.TargetID}, &e.Action, timeDest{&e.At}, detailsDest{&e.Details})

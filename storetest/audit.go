@@ -36,6 +36,8 @@ var auditTests = []test{
 			Details: map[string]string{"email": ann.Email}}
 		f.update(func(tx tenancy.Tx) error { return tx.AppendAudit(f.ctx, signup) })
 		checkEmpty(t, listAuditEvents(f, acme.ID))
+		got := listFrom(t, 10, nil, listAuditEvents(f, uuid.Nil), auditCursor)
+		require.Equal(t, []tenancy.AuditEvent{signup}, got, "uuid.Nil lists the events of no organization")
 	}},
 	{"an empty Details map comes back empty", func(t *testing.T, f *fixture) {
 		ann := f.user("ann")

@@ -22,7 +22,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"testing"
 
 	"github.com/tenancykit/tenancy"
 	"github.com/tenancykit/tenancy/memstore"
@@ -36,6 +35,21 @@ const (
 	StoresEnv   = "TENANCY_TEST_STORES"
 	PostgresEnv = "TENANCY_TEST_POSTGRES_URL"
 )
+
+// TB is what Open needs of a test: *testing.T, *testing.B and rapid's *T
+// all have it.
+type TB interface {
+	Fatalf(format string, args ...any)
+	Skipf(format string, args ...any)
+	Cleanup(func())
+}
+
+// helper marks the caller as a test helper when tb can.
+func helper(tb TB) {
+	if h, ok := tb.(interface{ Helper() }); ok {
+		h.Helper()
+	}
+}
 
 // Kinds returns the store kinds this test run covers, from StoresEnv.
 func Kinds() []string {
@@ -57,9 +71,9 @@ func Kinds() []string {
 func Kind() string { return Kinds()[0] }
 
 // Open returns a new, empty store of the given kind, closed when the test
-// ends.
-func Open(tb testing.TB, kind string) tenancy.Store {
-	tb.Helper()
+// (or rapid check) ends.
+func Open(tb TB, kind string) tenancy.Store {
+	helper(tb)
 	switch kind {
 	case "memstore":
 		return memstore.New()
@@ -72,8 +86,8 @@ func Open(tb testing.TB, kind string) tenancy.Store {
 	return nil
 }
 
-func openSQL(tb testing.TB, u string) tenancy.Store {
-	tb.Helper()
+func openSQL(tb TB, u string) tenancy.Store {
+	helper(tb)
 	s, err := sqlstore.Open(context.Background(), u)
 	if err != nil {
 		tb.Fatalf("storetesting: open: %v", err)
@@ -90,8 +104,8 @@ var (
 
 // postgresSchemaURL creates a schema for the test and returns a URL whose
 // connections use it.
-func postgresSchemaURL(tb testing.TB) string {
-	tb.Helper()
+func postgresSchemaURL(tb TB) string {
+	helper(tb)
 	base := os.Getenv(PostgresEnv)
 	if base == "" {
 		if os.Getenv("CI") == "true" {
