@@ -15,7 +15,7 @@ import (
 
 	"github.com/tenancykit/tenancy"
 	"github.com/tenancykit/tenancy/internal/faultstore"
-	"github.com/tenancykit/tenancy/memstore"
+	"github.com/tenancykit/tenancy/internal/storetesting"
 )
 
 // snapSeeds name what a snapshot starts reading from; everything reachable
@@ -289,7 +289,7 @@ type faultEnv struct {
 //   - support made "Acme Holdings" (no domain) with ann as its admin.
 func newFaultEnv(t *testing.T) *faultEnv {
 	t.Helper()
-	e := &faultEnv{t: t, ctx: context.Background(), fs: faultstore.New(memstore.New()),
+	e := &faultEnv{t: t, ctx: context.Background(), fs: faultstore.New(storetesting.Open(t, storetesting.Kind())),
 		now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	e.svc = tenancy.New(e.fs, tenancy.WithClock(func() time.Time { return e.now }),
 		tenancy.WithEventHandler(func(context.Context, tenancy.AuditEvent) { e.events.Add(1) }))
@@ -509,7 +509,7 @@ func TestFaultInjection(t *testing.T) {
 func TestFaultStoreCountsAndFails(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	fs := faultstore.New(memstore.New())
+	fs := faultstore.New(storetesting.Open(t, storetesting.Kind()))
 	u := tenancy.User{ID: uuid.New(), Email: "a@b.example", CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	write := func(tx tenancy.Tx) error {
 		if err := tx.CreateUser(ctx, u); err != nil {

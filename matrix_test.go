@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancykit/tenancy"
-	"github.com/tenancykit/tenancy/memstore"
+	"github.com/tenancykit/tenancy/internal/storetesting"
 )
 
 // The privilege matrix: every Service method that takes an Actor, against
@@ -97,7 +97,7 @@ func (e *mxEnv) compliant(id uuid.UUID) tenancy.Actor {
 
 func newMxEnv(t *testing.T) *mxEnv {
 	t.Helper()
-	e := &mxEnv{ctx: context.Background(), store: memstore.New(), now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	e := &mxEnv{ctx: context.Background(), store: storetesting.Open(t, storetesting.Kind()), now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	e.svc = tenancy.New(e.store, tenancy.WithClock(func() time.Time { return e.now }),
 		tenancy.WithEventHandler(func(context.Context, tenancy.AuditEvent) { e.events++ }))
 	ctx, svc := e.ctx, e.svc
