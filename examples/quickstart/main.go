@@ -120,6 +120,12 @@ func run(ctx context.Context, w io.Writer, store tenancy.Store) error {
 		}
 		say("   invitation for %s as %s, expires %s (token: %d secret characters, delivered by the host)",
 			invitation.Email, invitation.Role, invitation.ExpiresAt.Format(time.DateOnly), len(token))
+		preview, err := svc.InvitationByToken(ctx, token)
+		if err != nil {
+			return err
+		}
+		say("   the link's accept page: %q of %q invites %s as %s",
+			preview.WorkspaceName, preview.OrganizationName, preview.Invitation.Email, preview.Invitation.Role)
 		m, err := svc.AcceptInvitation(ctx, inv.who, token)
 		if err != nil {
 			return err
@@ -128,6 +134,14 @@ func run(ctx context.Context, w io.Writer, store tenancy.Store) error {
 		if _, err := svc.AcceptInvitation(ctx, inv.who, token); errors.Is(err, tenancy.ErrInvitation) {
 			say("   the same token again: %v", err)
 		}
+	}
+
+	orgs, err := svc.UserOrganizations(ctx, carl.User.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range orgs {
+		say("   Carl's organization switcher: %q (org admin: %v, workspaces: %d)", m.Organization.Name, m.OrgAdmin, m.Workspaces)
 	}
 
 	say("\n== 5. Member and Admin permissions in %q", ws.Name)

@@ -37,6 +37,8 @@ func assertStory(t *testing.T, out string) {
 		"bob@acme.com: new organization? false",
 		"carl@gmail.com: new organization? false",
 		"bob@acme.com accepted: member",
+		`the link's accept page: "Marketing" of "Acme Inc." invites carl@gmail.com as admin`,
+		`Carl's organization switcher: "Acme Inc." (org admin: false, workspaces: 1)`,
 		"the same token again: tenancy: invalid invitation",
 		"Bob (member)  source:create    allowed=false",
 		"Carl (admin)  source:create    allowed=true",
