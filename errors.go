@@ -43,6 +43,14 @@ var (
 	ErrLockout = errors.New("tenancy: policy would lock out the acting session")
 )
 
+// Sentinels returns every sentinel error of the package, in a fixed order
+// (ErrInvalidEmail, which also matches ErrInvalidInput, first): for a
+// host mapping errors to its own codes, as tenancyhttp does.
+func Sentinels() []error {
+	return []error{ErrInvalidEmail, ErrNotFound, ErrForbidden, ErrInvalidInput, ErrAlreadyExists,
+		ErrDomainTaken, ErrLastAdmin, ErrInvitation, ErrLockout}
+}
+
 // invalidEmailError is the type of ErrInvalidEmail; it matches
 // ErrInvalidInput too.
 type invalidEmailError struct{}

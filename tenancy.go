@@ -276,8 +276,10 @@ func isDomainError(err error) bool {
 	if err == nil {
 		return true
 	}
-	for _, e := range []error{ErrNotFound, ErrForbidden, ErrInvalidInput, ErrAlreadyExists,
-		ErrDomainTaken, ErrLastAdmin, ErrInvitation, ErrLockout, context.Canceled, context.DeadlineExceeded} {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	for _, e := range Sentinels() {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -30,15 +30,16 @@ func (s *Service) CreateWorkspace(ctx context.Context, a Actor, orgID uuid.UUID,
 		if err := tx.CreateWorkspace(ctx, ws); err != nil {
 			return err
 		}
-		if err := tx.AddMember(ctx, Member{WorkspaceID: ws.ID, UserID: a.UserID, Role: RoleAdmin, CreatedAt: rec.now}); err != nil {
+		admin := s.policy.AdminRole()
+		if err := tx.AddMember(ctx, Member{WorkspaceID: ws.ID, UserID: a.UserID, Role: admin, CreatedAt: rec.now}); err != nil {
 			return err
 		}
 		if err := rec.record(ctx, tx, AuditEvent{OrgID: orgID, WorkspaceID: ws.ID, ActorID: a.UserID, TargetID: ws.ID,
-			Action: EventWorkspaceCreated, Details: map[string]string{"name": name}}); err != nil {
+			Action: EventWorkspaceCreated, Details: map[string]string{DetailName: name}}); err != nil {
 			return err
 		}
 		return rec.record(ctx, tx, AuditEvent{OrgID: orgID, WorkspaceID: ws.ID, ActorID: a.UserID, TargetID: a.UserID,
-			Action: EventMemberAdded, Details: map[string]string{"email": u.Email, "role": string(RoleAdmin)}})
+			Action: EventMemberAdded, Details: map[string]string{DetailEmail: u.Email, DetailRole: string(admin)}})
 	})
 	if err != nil {
 		return Workspace{}, err
@@ -118,7 +119,7 @@ func (s *Service) DeleteWorkspace(ctx context.Context, a Actor, id uuid.UUID) er
 			}
 		}
 		return rec.record(ctx, tx, AuditEvent{OrgID: ws.OrgID, WorkspaceID: ws.ID, ActorID: a.UserID, TargetID: ws.ID,
-			Action: EventWorkspaceDeleted, Details: map[string]string{"name": ws.Name}})
+			Action: EventWorkspaceDeleted, Details: map[string]string{DetailName: ws.Name}})
 	})
 }
 
