@@ -170,7 +170,7 @@ func (s *Service) SetMemberRole(ctx context.Context, a Actor, wsID, userID uuid.
 			return err
 		}
 		if err := rec.record(ctx, tx, AuditEvent{OrgID: f.OrgID, WorkspaceID: wsID, ActorID: a.UserID, TargetID: userID,
-			Action: EventMemberRoleChanged, Details: map[string]string{DetailEmail: m.Email, "from": string(from), "to": string(r)}}); err != nil {
+			Action: EventMemberRoleChanged, Details: map[string]string{DetailEmail: m.Email, DetailFrom: string(from), DetailTo: string(r)}}); err != nil {
 			return err
 		}
 		_, err = s.revokeLapsedInvitations(ctx, tx, rec, a.UserID, f.OrgID, userID)

@@ -82,7 +82,7 @@ func (s *Service) RenameWorkspace(ctx context.Context, a Actor, id uuid.UUID, na
 			return err
 		}
 		return rec.record(ctx, tx, AuditEvent{OrgID: ws.OrgID, WorkspaceID: ws.ID, ActorID: a.UserID, TargetID: ws.ID,
-			Action: EventWorkspaceRenamed, Details: map[string]string{"from": from, "to": name}})
+			Action: EventWorkspaceRenamed, Details: map[string]string{DetailFrom: from, DetailTo: name}})
 	})
 	if err != nil {
 		return Workspace{}, err
