@@ -97,7 +97,10 @@ func (r *recorder) record(ctx context.Context, tx Tx, e AuditEvent) error {
 }
 
 // AuditLog lists the organization's audit events, newest first. It needs
-// ActionViewAuditLog in the organization.
+// ActionViewAuditLog in the organization. It returns ErrNotFound if the organization does not exist or the actor
+// holds no role in it, ErrForbidden if the actor lacks the permission or
+// its session fails the organization's policy, and ErrInvalidInput
+// for a bad page.
 func (s *Service) AuditLog(ctx context.Context, a Actor, orgID uuid.UUID, p Page) (List[AuditEvent], error) {
 	return listPage(ctx, s, p, cursorAudit, func() error {
 		_, err := s.authorize(ctx, s.store, a, ActionViewAuditLog, InOrganization(orgID))

@@ -233,6 +233,9 @@ func (s *Service) RemoveMember(ctx context.Context, a Actor, wsID, userID uuid.U
 }
 
 // Members lists a workspace's members by email (ActionManageMembers).
+// It returns ErrNotFound if the workspace does not exist or the actor
+// holds no role in its organization, ErrForbidden if the actor lacks the
+// permission or its session fails the organization's policy, and ErrInvalidInput for a bad page.
 func (s *Service) Members(ctx context.Context, a Actor, wsID uuid.UUID, p Page) (List[Member], error) {
 	return listPage(ctx, s, p, cursorMembers, func() error {
 		_, err := s.authorize(ctx, s.store, a, ActionManageMembers, InWorkspace(wsID))

@@ -425,7 +425,10 @@ func revokeUserInvitations(ctx context.Context, tx Tx, orgID, userID uuid.UUID) 
 }
 
 // OrganizationUsers lists the users holding any role in the organization,
-// by email (ActionManageOrgUsers).
+// by email (ActionManageOrgUsers). It returns ErrNotFound if the organization does not exist or the actor
+// holds no role in it, ErrForbidden if the actor lacks the permission or
+// its session fails the organization's policy, and ErrInvalidInput
+// for a bad page.
 func (s *Service) OrganizationUsers(ctx context.Context, a Actor, orgID uuid.UUID, p Page) (List[OrgUser], error) {
 	return listPage(ctx, s, p, cursorOrgUsers, func() error {
 		_, err := s.authorize(ctx, s.store, a, ActionManageOrgUsers, InOrganization(orgID))
@@ -436,7 +439,9 @@ func (s *Service) OrganizationUsers(ctx context.Context, a Actor, orgID uuid.UUI
 }
 
 // Seats counts the distinct users holding any role in the organization:
-// the number a host bills (ActionManageBilling).
+// the number a host bills (ActionManageBilling). It returns ErrNotFound if the organization does not exist or the actor
+// holds no role in it, ErrForbidden if the actor lacks the permission or
+// its session fails the organization's policy.
 func (s *Service) Seats(ctx context.Context, a Actor, orgID uuid.UUID) (int, error) {
 	if _, err := s.authorize(ctx, s.store, a, ActionManageBilling, InOrganization(orgID)); err != nil {
 		return 0, err

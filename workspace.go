@@ -9,9 +9,13 @@ import (
 
 // CreateWorkspace creates a workspace in an organization
 // (ActionCreateWorkspace, which only Organization Admins hold by default)
-// and makes the actor its first Admin. The name is trimmed and must be 1
-// to MaxNameLength characters; ErrAlreadyExists if the organization has a
-// workspace of that name, compared case-insensitively.
+// and makes the actor its first Admin (Policy.AdminRole). The name is
+// prepared as a display name and must be 1 to MaxNameLength characters.
+// It returns ErrInvalidInput for a bad name, ErrAlreadyExists if the
+// organization has a workspace whose name has the same NameKey, and
+// ErrNotFound if the organization does not exist or the actor
+// holds no role in it, ErrForbidden if the actor lacks the permission or
+// its session fails the organization's policy.
 func (s *Service) CreateWorkspace(ctx context.Context, a Actor, orgID uuid.UUID, name string) (Workspace, error) {
 	name, err := validName("workspace", name)
 	if err != nil {
@@ -59,7 +63,12 @@ func (s *Service) Workspace(ctx context.Context, a Actor, id uuid.UUID) (Workspa
 }
 
 // RenameWorkspace renames a workspace (ActionEditWorkspaceSettings), with
-// the rules of CreateWorkspace.
+// the rules of CreateWorkspace; renaming to the current name changes
+// nothing and records no event. It returns ErrInvalidInput for a bad name,
+// ErrAlreadyExists if another workspace of the organization has the name,
+// and ErrNotFound if the workspace does not exist or the actor
+// holds no role in its organization, ErrForbidden if the actor lacks the
+// permission or its session fails the organization's policy.
 func (s *Service) RenameWorkspace(ctx context.Context, a Actor, id uuid.UUID, name string) (Workspace, error) {
 	name, err := validName("workspace", name)
 	if err != nil {
@@ -92,7 +101,9 @@ func (s *Service) RenameWorkspace(ctx context.Context, a Actor, id uuid.UUID, na
 
 // DeleteWorkspace deletes a workspace with its memberships and invitations
 // (ActionDeleteWorkspace), and drops it from the organization's auto-join
-// list.
+// list. It returns ErrNotFound if the workspace does not exist or the actor
+// holds no role in its organization, ErrForbidden if the actor lacks the
+// permission or its session fails the organization's policy.
 func (s *Service) DeleteWorkspace(ctx context.Context, a Actor, id uuid.UUID) error {
 	return s.update(ctx, func(tx Tx, rec *recorder) error {
 		if _, err := s.authorizeWrite(ctx, tx, a, ActionDeleteWorkspace, InWorkspace(id)); err != nil {
