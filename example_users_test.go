@@ -191,3 +191,49 @@ func ExampleOperator_ResetSecurityPolicy() {
 	// org_admin.granted ticket 4712: Ann left
 	// organization.security_policy_changed ticket 4711: MFA device lost
 }
+
+// A signed-in user with a verified address accepts one of its pending
+// invitations without the link.
+func ExampleService_AcceptInvitationByID() {
+	ctx := context.Background()
+	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
+	ann, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ann@acme.com", EmailVerified: true})
+	ws, _ := svc.CreateWorkspace(ctx, session(ann.User), ann.Organization.ID, "Marketing")
+	inv, _, _ := svc.Invite(ctx, session(ann.User), ws.ID, "bob@gmail.com", tenancy.RoleMember)
+
+	bob, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "bob@gmail.com", Name: "Bob", EmailVerified: true})
+	m, err := svc.AcceptInvitationByID(ctx, session(bob.User), inv.ID)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(m.Email, "is a", m.Role)
+	bob.User, _ = svc.RenameUser(ctx, bob.User.ID, "  Robert   Smith ")
+	fmt.Printf("%q\n", bob.User.Name)
+	// Output:
+	// bob@gmail.com is a member
+	// "Robert Smith"
+}
+
+// Support moves a squatted domain to the organization that proved it owns
+// it, and deletes the squatter's organization.
+func ExampleOperator_TransferDomain() {
+	ctx := context.Background()
+	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
+	squatter, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "intern@acme.com", EmailVerified: true})
+	ceo, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ceo@gmail.com", EmailVerified: true})
+
+	op := svc.Operator()
+	acme, err := op.CreateOrganization(ctx, "Acme Inc.", "", ceo.User.ID)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(op.TransferDomain(ctx, "acme.com", acme.ID, "ticket 31: DNS TXT record verified"))
+	fmt.Println(op.DeleteOrganization(ctx, squatter.Organization.ID, "ticket 31: squatted"))
+
+	next, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "dev@acme.com", EmailVerified: true})
+	fmt.Println("new organization:", next.CreatedOrganization)
+	// Output:
+	// <nil>
+	// <nil>
+	// new organization: false
+}

@@ -34,20 +34,20 @@ func TestOperatorTransferDomain(t *testing.T) {
 	_ = squatter
 	realOwner := f.user("ceo@gmail.com")
 	op := f.svc.Operator()
-	real, err := op.CreateOrganization(f.ctx, "Acme Inc.", "", realOwner.UserID)
+	acme, err := op.CreateOrganization(f.ctx, "Acme Inc.", "", realOwner.UserID)
 	require.NoError(t, err)
 
-	require.ErrorIs(t, op.TransferDomain(f.ctx, "gmail.com", real.ID, "x"), tenancy.ErrInvalidInput)
+	require.ErrorIs(t, op.TransferDomain(f.ctx, "gmail.com", acme.ID, "x"), tenancy.ErrInvalidInput)
 	require.ErrorIs(t, op.TransferDomain(f.ctx, "acme.com", uuid.New(), "x"), tenancy.ErrNotFound)
-	require.NoError(t, op.TransferDomain(f.ctx, "ACME.com", real.ID, "ticket 9: verified by DNS"))
+	require.NoError(t, op.TransferDomain(f.ctx, "ACME.com", acme.ID, "ticket 9: verified by DNS"))
 	o, err := f.store.OrganizationByDomain(f.ctx, "acme.com")
 	require.NoError(t, err)
-	assert.Equal(t, real.ID, o.ID)
+	assert.Equal(t, acme.ID, o.ID)
 	old, err := f.store.Organization(f.ctx, squatted.ID)
 	require.NoError(t, err)
 	assert.Empty(t, old.Domain)
 	assert.Equal(t, "acme.com", lastAction(t, f, squatted.ID, tenancy.EventDomainChanged).Details[tenancy.DetailFrom])
-	assert.Equal(t, "acme.com", lastAction(t, f, real.ID, tenancy.EventDomainChanged).Details[tenancy.DetailTo])
+	assert.Equal(t, "acme.com", lastAction(t, f, acme.ID, tenancy.EventDomainChanged).Details[tenancy.DetailTo])
 
 	// The next sign-up at the domain finds the real organization's.
 	res, err := f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: "dev@acme.com", EmailVerified: true})
