@@ -5,6 +5,7 @@
 #       go test -race [flags] ./... with TENANCY_TEST_POSTGRES_URL set,
 #       then stop and delete the cluster (also on failure or Ctrl-C)
 #   scripts/postgres-test.sh --exec CMD [ARGS]  the same, running CMD instead
+#       (with TENANCY_TEST_POSTGRES_DIR set too)
 #   eval "$(scripts/postgres-test.sh --start)"  start a cluster and print the
 #       export lines of TENANCY_TEST_POSTGRES_URL and TENANCY_TEST_POSTGRES_DIR,
 #       for running go test by hand as often as you like
@@ -139,6 +140,9 @@ case "${1:-}" in
 	trap 'exit 130' INT TERM
 	start_cluster
 	export TENANCY_TEST_POSTGRES_URL="$URL"
+	# The cluster's directory (data/, bin, server.log), for tests that
+	# restart the server (TestPostgresRestartUnderLoad in sqlstore).
+	export TENANCY_TEST_POSTGRES_DIR="$DIR"
 	log "cluster up at $URL"
 	if [[ "${1:-}" == "--exec" ]]; then
 		shift
