@@ -159,9 +159,16 @@ func problemFor(err error) Problem {
 // level through the default slog logger; use an API built with WithLogger
 // to choose the logger.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	writeError(w, r, err, slog.Default())
+}
+
+// writeError is WriteError with the logger that records 5xx errors: the
+// only place where an internal error's text goes, since the response
+// carries none of it.
+func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger) {
 	p := problemFor(err)
 	if p.Status >= 500 {
-		slog.Default().LogAttrs(r.Context(), slog.LevelError, "tenancyhttp: internal error",
+		log.LogAttrs(r.Context(), slog.LevelError, "tenancyhttp: internal error",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	writeProblem(w, p)
