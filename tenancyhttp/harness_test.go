@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -143,7 +144,8 @@ func (h *harness) authenticate(r *http.Request) (tenancy.Actor, error) {
 	if err != nil {
 		return tenancy.Actor{}, tenancyhttp.ErrUnauthenticated
 	}
-	return tenancy.Actor{UserID: id, MFA: r.Header.Get(headerMFA) == "true", AuthenticatedAt: h.now}, nil
+	ap, _ := netip.ParseAddrPort(r.RemoteAddr)
+	return tenancy.Actor{UserID: id, MFA: r.Header.Get(headerMFA) == "true", AuthenticatedAt: h.now, IP: ap.Addr()}, nil
 }
 
 // signUp signs a verified user up.
@@ -232,7 +234,9 @@ func (h *harness) do(c call) result {
 			r.Header.Set(headerUser, c.as.ID.String())
 		}
 		for k, vs := range c.header {
-			r.Header[k] = vs
+			for _, v := range vs {
+				r.Header.Add(k, v)
+			}
 		}
 		return r
 	}
