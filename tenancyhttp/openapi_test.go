@@ -20,7 +20,7 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 
 func TestOpenAPIIsServed(t *testing.T) {
 	h := newHarness(t)
-	res := h.do(call{method: "GET", path: "/openapi.json"}).expect(t, http.StatusOK, "")
+	res := h.do(t, call{method: "GET", path: "/openapi.json"}).expect(t, http.StatusOK, "")
 	assert.JSONEq(t, string(tenancyhttp.OpenAPI), string(res.raw))
 	assert.Equal(t, "3.1.0", res.json["openapi"])
 }
