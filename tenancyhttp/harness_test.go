@@ -310,3 +310,11 @@ func obj(t *testing.T, m map[string]any, key string) map[string]any {
 	require.True(t, ok, "no object %q in %v", key, m)
 	return o
 }
+
+// quiet discards what the default logger receives (WriteError and
+// Require log 5xx there) until the test ends.
+func quiet(t *testing.T) {
+	def := slog.Default()
+	slog.SetDefault(slog.New(slog.DiscardHandler))
+	t.Cleanup(func() { slog.SetDefault(def) })
+}

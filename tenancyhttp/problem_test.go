@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,10 +17,7 @@ import (
 )
 
 func TestWriteErrorMapsEverySentinel(t *testing.T) {
-	// WriteError logs 5xx through the default logger: keep it quiet.
-	def := slog.Default()
-	slog.SetDefault(slog.New(slog.DiscardHandler))
-	t.Cleanup(func() { slog.SetDefault(def) })
+	quiet(t)
 	denied := func(code tenancy.DenialCode) error {
 		return &tenancy.DeniedError{Decision: tenancy.Decision{Action: tenancy.ActionCreateSource, Code: code, Reason: "the reason"}}
 	}
