@@ -15,11 +15,13 @@ import (
 	"github.com/tenancykit/tenancy"
 )
 
-// OpenAPI is the OpenAPI 3.1 document of the API that NewAPI serves, also
-// served at GET /openapi.json.
-//
 //go:embed openapi.json
-var OpenAPI []byte
+var openAPI []byte
+
+// OpenAPI returns the OpenAPI 3.1 document (JSON) of the API that NewAPI
+// returns, the one it serves at GET /openapi.json. Each call returns a new
+// copy.
+func OpenAPI() []byte { return bytes.Clone(openAPI) }
 
 // DefaultMaxBodyBytes is the largest request body the API reads unless
 // WithMaxBodyBytes says otherwise.
@@ -91,8 +93,7 @@ type route struct {
 // NewAPI returns the management REST API (JSON) over every Service
 // operation a product UI needs. The host mounts it under a prefix with
 // http.StripPrefix and authenticates requests with auth; the OpenAPI 3.1
-// document at GET /openapi.json describes every route (and OpenAPI holds
-// it).
+// document at GET /openapi.json (see OpenAPI) describes every route.
 //
 // Every route but GET /openapi.json and POST /invitations/preview needs a
 // session: without one it answers 401. Errors are RFC 9457 problems, as

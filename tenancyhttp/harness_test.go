@@ -54,7 +54,7 @@ var (
 func openAPIValidator(t testing.TB) validator.Validator {
 	t.Helper()
 	specOnce.Do(func() {
-		doc, err := libopenapi.NewDocument(tenancyhttp.OpenAPI)
+		doc, err := libopenapi.NewDocument(tenancyhttp.OpenAPI())
 		if err != nil {
 			specErr = err
 			return

@@ -10,47 +10,9 @@ import (
 	"github.com/tenancykit/tenancy"
 )
 
-// routes are the operations of the API, in the order of openapi.json.
-// Paths are relative to where the host mounts the API.
-//
-//	GET    /openapi.json                          this API's OpenAPI 3.1 document (public)
-//	GET    /me                                    the signed-in user
-//	PATCH  /me                                    rename it
-//	GET    /me/organizations                      its organizations (UserOrganizations)
-//	DELETE /me/organizations/{org}                leave an organization (LeaveOrganization)
-//	GET    /me/workspaces                         its workspaces, paginated (UserWorkspaces)
-//	DELETE /me/workspaces/{workspace}             leave a workspace (RemoveMember of itself)
-//	GET    /me/invitations                        its pending invitations (UserInvitations)
-//	POST   /me/invitations/{invitation}/accept    accept one (AcceptInvitationByID)
-//	POST   /me/invitations/{invitation}/decline   decline one (DeclineInvitation)
-//	POST   /invitations/preview                   preview a token's invitation (public)
-//	POST   /invitations/accept                    accept a token's invitation
-//	DELETE /invitations/{invitation}              revoke an invitation
-//	GET    /orgs/{org}                            an organization
-//	PATCH  /orgs/{org}                            rename it
-//	GET    /orgs/{org}/permissions                the actor's actions there
-//	GET    /orgs/{org}/workspaces                 its workspaces the actor may view, paginated
-//	POST   /orgs/{org}/workspaces                 create a workspace
-//	GET    /orgs/{org}/users                      users holding a role there, paginated
-//	DELETE /orgs/{org}/users/{user}               remove a user from the organization
-//	PUT    /orgs/{org}/admins/{user}              grant Organization Admin
-//	DELETE /orgs/{org}/admins/{user}              revoke Organization Admin
-//	GET    /orgs/{org}/security-policy            its security policy
-//	PUT    /orgs/{org}/security-policy            replace it
-//	GET    /orgs/{org}/billing                    its billing details
-//	PUT    /orgs/{org}/billing                    replace them
-//	GET    /orgs/{org}/seats                      the billable seat count
-//	GET    /orgs/{org}/audit-log                  its audit events, newest first, paginated
-//	GET    /workspaces/{workspace}                a workspace
-//	PATCH  /workspaces/{workspace}                rename it
-//	DELETE /workspaces/{workspace}                delete it
-//	GET    /workspaces/{workspace}/permissions    the actor's actions there
-//	GET    /workspaces/{workspace}/members        its members, paginated
-//	POST   /workspaces/{workspace}/members        add a user, by user_id or email
-//	PATCH  /workspaces/{workspace}/members/{user} change a member's role
-//	DELETE /workspaces/{workspace}/members/{user} remove a member
-//	GET    /workspaces/{workspace}/invitations    its pending invitations, paginated
-//	POST   /workspaces/{workspace}/invitations    invite an address (the token is returned once)
+// routes are the operations of the API, in the order of openapi.json,
+// which describes each of them (a test checks that the two agree). Paths
+// are relative to where the host mounts the API.
 var routes = []route{
 	{method: "GET", path: "/openapi.json", public: true, h: (*api).openAPI},
 
@@ -100,7 +62,7 @@ func (a *api) openAPI(w http.ResponseWriter, _ *http.Request, _ tenancy.Actor) e
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Content-Type-Options", "nosniff")
-	_, err := w.Write(OpenAPI)
+	_, err := w.Write(openAPI)
 	return err
 }
 

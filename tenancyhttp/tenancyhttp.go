@@ -103,7 +103,8 @@ type Problem struct {
 	Detail string `json:"detail,omitempty"`
 	// Code is the stable machine code: not_found, forbidden,
 	// invalid_input, invalid_email, already_exists, domain_taken,
-	// last_admin, lockout, invitation_invalid, unauthenticated, internal.
+	// last_admin, lockout, invitation_invalid, unauthenticated, internal;
+	// and, from NewAPI only, method_not_allowed.
 	Code string `json:"code"`
 	// Denial is the decision's DenialCode on a forbidden problem (and on a
 	// not_found one caused by a missing role): mfa_required tells a UI to
