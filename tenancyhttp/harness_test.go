@@ -119,7 +119,7 @@ const (
 // harness is an API over a fresh memstore with a fixed clock, whose
 // requests and responses are validated against openapi.json.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	store *faultStore
 	svc   *tenancy.Service
@@ -128,7 +128,7 @@ type harness struct {
 	now   time.Time
 }
 
-func newHarness(t *testing.T, opts ...tenancyhttp.Option) *harness {
+func newHarness(t testing.TB, opts ...tenancyhttp.Option) *harness {
 	t.Helper()
 	h := &harness{t: t, ctx: context.Background(), store: &faultStore{Store: memstore.New()},
 		logs: &bytes.Buffer{}, now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
@@ -166,7 +166,7 @@ type world struct {
 	sales              tenancy.Workspace
 }
 
-func newWorld(t *testing.T, opts ...tenancyhttp.Option) *world {
+func newWorld(t testing.TB, opts ...tenancyhttp.Option) *world {
 	t.Helper()
 	w := &world{harness: newHarness(t, opts...)}
 	res, err := w.svc.SignUp(w.ctx, tenancy.SignUpRequest{Email: "ann@acme.com", Name: "Ann", EmailVerified: true})
