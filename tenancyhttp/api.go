@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -128,8 +129,15 @@ func NewAPI(svc *tenancy.Service, auth Authenticator, opts ...Option) http.Handl
 
 // ServeHTTP routes a request. Requests that match no route get a
 // not_found problem, and those that match a path with another method a
-// method_not_allowed one (405, with the Allow header).
+// method_not_allowed one (405, with the Allow header). A path that is not
+// clean ("//me", "/a/../me") matches nothing: ServeMux would redirect it
+// to the clean path, which is wrong under http.StripPrefix.
 func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := r.URL.Path; p != path.Clean(p) {
+		writeProblem(w, Problem{Type: "urn:tenancykit:problem:not_found", Title: "Not found", Status: http.StatusNotFound,
+			Code: "not_found", Detail: "no such route"})
+		return
+	}
 	if _, pattern := a.mux.Handler(r); pattern == "" {
 		a.mux.ServeHTTP(&unmatched{ResponseWriter: w}, r)
 		return

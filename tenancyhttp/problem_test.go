@@ -172,6 +172,12 @@ func TestUnroutedRequests(t *testing.T) {
 		res := w.do(t, call{method: "GET", path: "/nope", as: &w.ann, unrouted: true}).expect(t, http.StatusNotFound, "not_found")
 		assert.Equal(t, "application/problem+json", res.header.Get("Content-Type"))
 	})
+	t.Run("an unclean path is not redirected", func(t *testing.T) {
+		for _, p := range []string{"//me", "/orgs/x/../../me", "/me/", "/me/."} {
+			res := w.do(t, call{method: "GET", path: p, as: &w.ann, unrouted: true}).expect(t, http.StatusNotFound, "not_found")
+			assert.Empty(t, res.header.Get("Location"))
+		}
+	})
 	t.Run("no such method", func(t *testing.T) {
 		res := w.do(t, call{method: "PUT", path: "/me", as: &w.ann, unrouted: true}).expect(t, http.StatusMethodNotAllowed, "method_not_allowed")
 		assert.Contains(t, res.header.Get("Allow"), "PATCH")
