@@ -58,8 +58,10 @@ func WithMaxBodyBytes(n int64) Option {
 // (POST, PUT, PATCH, DELETE): by default a zero
 // http.CrossOriginProtection, which refuses browser requests from other
 // origins. Pass one with trusted origins (AddTrustedOrigin) when a UI on
-// another origin calls the API. Its deny handler is replaced by one that
-// writes a forbidden problem. A nil value is ignored.
+// another origin calls the API; its bypass patterns see paths as the API
+// does, after http.StripPrefix. The API calls its Check method and answers
+// a refusal with a forbidden problem; its deny handler is not used. A nil
+// value is ignored.
 func WithCrossOriginProtection(c *http.CrossOriginProtection) Option {
 	return func(a *api) {
 		if c != nil {
@@ -117,14 +119,10 @@ func NewAPI(svc *tenancy.Service, auth Authenticator, opts ...Option) http.Handl
 	if a.csrf == nil {
 		a.csrf = http.NewCrossOriginProtection()
 	}
-	a.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, Problem{Type: "urn:tenancykit:problem:forbidden", Title: "Forbidden", Status: http.StatusForbidden,
-			Code: "forbidden", Detail: "cross-origin request refused"})
-	}))
 	for _, rt := range routes {
 		a.mux.Handle(rt.method+" "+rt.path, a.serve(rt))
 	}
-	return a.csrf.Handler(a)
+	return a
 }
 
 // ServeHTTP routes a request. Requests that match no route get a
@@ -133,9 +131,12 @@ func NewAPI(svc *tenancy.Service, auth Authenticator, opts ...Option) http.Handl
 // clean ("//me", "/a/../me") matches nothing: ServeMux would redirect it
 // to the clean path, which is wrong under http.StripPrefix.
 func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := a.csrf.Check(r); err != nil {
+		writeProblem(w, newProblem(http.StatusForbidden, "forbidden", "Forbidden", "cross-origin request refused"))
+		return
+	}
 	if p := r.URL.Path; p != path.Clean(p) {
-		writeProblem(w, Problem{Type: "urn:tenancykit:problem:not_found", Title: "Not found", Status: http.StatusNotFound,
-			Code: "not_found", Detail: "no such route"})
+		writeProblem(w, newProblem(http.StatusNotFound, "not_found", "Not found", "no such route"))
 		return
 	}
 	if _, pattern := a.mux.Handler(r); pattern == "" {
@@ -179,12 +180,10 @@ func (u *unmatched) WriteHeader(status int) {
 	h := u.Header()
 	h.Del("Content-Type")
 	h.Del("X-Content-Type-Options")
-	p := Problem{Status: http.StatusNotFound, Code: "not_found", Title: "Not found", Detail: "no such route"}
+	p := newProblem(http.StatusNotFound, "not_found", "Not found", "no such route")
 	if status == http.StatusMethodNotAllowed {
-		p = Problem{Status: status, Code: "method_not_allowed", Title: "Method not allowed",
-			Detail: "the route does not accept this method"}
+		p = newProblem(status, "method_not_allowed", "Method not allowed", "the route does not accept this method")
 	}
-	p.Type = "urn:tenancykit:problem:" + p.Code
 	writeProblem(u.ResponseWriter, p)
 }
 

@@ -112,6 +112,11 @@ type Problem struct {
 	Denial tenancy.DenialCode `json:"denial,omitempty"`
 }
 
+// newProblem returns a problem with its type derived from code.
+func newProblem(status int, code, title, detail string) Problem {
+	return Problem{Type: "urn:tenancykit:problem:" + code, Title: title, Status: status, Detail: detail, Code: code}
+}
+
 // problemFor maps an error to its problem. The detail of a 5xx is never
 // the error's text.
 func problemFor(err error) Problem {
