@@ -103,12 +103,18 @@ type Problem struct {
 	Detail string `json:"detail,omitempty"`
 	// Code is the stable machine code: not_found, forbidden,
 	// invalid_input, invalid_email, already_exists, domain_taken,
-	// last_admin, lockout, invitation_invalid, unauthenticated, internal.
+	// last_admin, lockout, invitation_invalid, unauthenticated, internal;
+	// and, from NewAPI only, method_not_allowed.
 	Code string `json:"code"`
 	// Denial is the decision's DenialCode on a forbidden problem (and on a
 	// not_found one caused by a missing role): mfa_required tells a UI to
 	// ask for a multi-factor step-up, session_too_old for a fresh sign-in.
 	Denial tenancy.DenialCode `json:"denial,omitempty"`
+}
+
+// newProblem returns a problem with its type derived from code.
+func newProblem(status int, code, title, detail string) Problem {
+	return Problem{Type: "urn:tenancykit:problem:" + code, Title: title, Status: status, Detail: detail, Code: code}
 }
 
 // problemFor maps an error to its problem. The detail of a 5xx is never
@@ -159,9 +165,16 @@ func problemFor(err error) Problem {
 // level through the default slog logger; use an API built with WithLogger
 // to choose the logger.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	writeError(w, r, err, slog.Default())
+}
+
+// writeError is WriteError with the logger that records 5xx errors: the
+// only place where an internal error's text goes, since the response
+// carries none of it.
+func writeError(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger) {
 	p := problemFor(err)
 	if p.Status >= 500 {
-		slog.Default().LogAttrs(r.Context(), slog.LevelError, "tenancyhttp: internal error",
+		log.LogAttrs(r.Context(), slog.LevelError, "tenancyhttp: internal error",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	writeProblem(w, p)
