@@ -87,6 +87,10 @@ type Actor struct {
 	IP              netip.Addr
 }
 
+// Logger returns the Service's logger (WithLogger), for packages that
+// log on its behalf, such as tenancyhttp.
+func (s *Service) Logger() *slog.Logger { return s.log }
+
 // Policy returns the Service's authorization matrix.
 func (s *Service) Policy() *Policy { return s.policy }
 

@@ -33,7 +33,8 @@ type Option func(*api)
 
 // WithLogger sets the logger that records internal errors (5xx), with the
 // error, the method and the path; responses never carry that detail.
-// The default is slog.Default(). A nil logger is ignored.
+// The default is the Service's logger (tenancy.WithLogger). A nil logger
+// is ignored.
 func WithLogger(l *slog.Logger) Option {
 	return func(a *api) {
 		if l != nil {
@@ -110,7 +111,7 @@ func NewAPI(svc *tenancy.Service, auth Authenticator, opts ...Option) http.Handl
 	if svc == nil || auth == nil {
 		panic("tenancyhttp: NewAPI needs a Service and an Authenticator")
 	}
-	a := &api{svc: svc, auth: auth, log: slog.Default(), maxBody: DefaultMaxBodyBytes, mux: http.NewServeMux()}
+	a := &api{svc: svc, auth: auth, log: svc.Logger(), maxBody: DefaultMaxBodyBytes, mux: http.NewServeMux()}
 	for _, o := range opts {
 		if o != nil {
 			o(a)

@@ -65,16 +65,16 @@ func Require(svc *tenancy.Service, auth Authenticator, act tenancy.Action,
 			}
 			sc, err := scope(r)
 			if err != nil {
-				WriteError(w, r, invalidScope{err})
+				writeError(w, r, invalidScope{err}, svc.Logger())
 				return
 			}
 			d, err := svc.Check(r.Context(), a, act, sc)
 			if err != nil {
-				WriteError(w, r, err)
+				writeError(w, r, err, svc.Logger())
 				return
 			}
 			if !d.Allowed {
-				WriteError(w, r, &tenancy.DeniedError{Decision: d})
+				writeError(w, r, &tenancy.DeniedError{Decision: d}, svc.Logger())
 				return
 			}
 			ctx := context.WithValue(WithActor(r.Context(), a), decisionKey, d)
