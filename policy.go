@@ -160,7 +160,9 @@ type Policy struct {
 	orgBits  bitset // which action indexes are organization actions
 	roles    map[Role]*policyRole
 	wsRoles  []Role
-	noneDeny []string // per action: reason when the actor holds no role that applies
+	orgAdmin *policyRole   // roles[RoleOrgAdmin]
+	wsRoleOf []*policyRole // wsRoleOf[i] is roles[wsRoles[i]]
+	noneDeny []string      // per action: reason when the actor holds no role that applies
 }
 
 type policyRole struct {
@@ -243,6 +245,10 @@ func NewPolicy(roles map[Role][]Action) (*Policy, error) {
 		}
 	}
 	p.roles[RoleOrgAdmin].bits.union(p.roles[RoleAdmin].bits)
+	p.orgAdmin = p.roles[RoleOrgAdmin]
+	for _, r := range p.wsRoles {
+		p.wsRoleOf = append(p.wsRoleOf, p.roles[r])
+	}
 	p.noneDeny = make([]string, n)
 	for i, a := range p.actions {
 		p.noneDeny[i] = fmt.Sprintf("no role the user holds here grants %s", a)
@@ -288,6 +294,12 @@ func (p *Policy) IsWorkspaceRole(r Role) bool {
 // session requirements are checked, whatever the role; then the role's
 // permission. now is the time the session age is measured against.
 func (p *Policy) Decide(f Facts, a Actor, act Action, now time.Time) Decision {
+	return p.decide(&f, a, act, now)
+}
+
+// decide is Decide on facts passed by address, which the Service's hot
+// path does not copy.
+func (p *Policy) decide(f *Facts, a Actor, act Action, now time.Time) Decision {
 	d := Decision{Action: act}
 	if !f.HasRole() {
 		d.Reason, d.Code = reasonNoRole, DeniedNoRole
@@ -295,9 +307,9 @@ func (p *Policy) Decide(f Facts, a Actor, act Action, now time.Time) Decision {
 	}
 	var wsRole *policyRole
 	if f.WorkspaceID != uuid.Nil && f.WorkspaceRole != "" {
-		wsRole = p.roles[f.WorkspaceRole]
+		wsRole = p.workspaceRole(f.WorkspaceRole)
 	}
-	orgAdmin := p.roles[RoleOrgAdmin]
+	orgAdmin := p.orgAdmin
 	switch {
 	case wsRole != nil:
 		d.Role = f.WorkspaceRole
@@ -333,6 +345,18 @@ func (p *Policy) Decide(f Facts, a Actor, act Action, now time.Time) Decision {
 		d.Reason = p.noneDeny[i]
 	}
 	return d
+}
+
+// workspaceRole returns the workspace role r, nil if the policy has none
+// such. A policy has a handful of roles: a scan of their names costs less
+// than hashing one.
+func (p *Policy) workspaceRole(r Role) *policyRole {
+	for i, name := range p.wsRoles {
+		if name == r {
+			return p.wsRoleOf[i]
+		}
+	}
+	return nil
 }
 
 // covers reports whether an actor holding wsRole (possibly "") in a

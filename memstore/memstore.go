@@ -25,7 +25,7 @@ func New() *Store {
 		users:          map[uuid.UUID]tenancy.User{},
 		usersByEmail:   map[string]uuid.UUID{},
 		usersByExtID:   map[string]uuid.UUID{},
-		orgs:           map[uuid.UUID]tenancy.Organization{},
+		orgs:           map[uuid.UUID]*tenancy.Organization{},
 		orgsByDomain:   map[string]uuid.UUID{},
 		orgAdmins:      map[uuid.UUID]map[uuid.UUID]time.Time{},
 		userAdminOrgs:  map[uuid.UUID]map[uuid.UUID]struct{}{},

@@ -24,7 +24,7 @@ type state struct {
 	usersByEmail map[string]uuid.UUID
 	usersByExtID map[string]uuid.UUID // non-empty external IDs only
 
-	orgs          map[uuid.UUID]tenancy.Organization
+	orgs          map[uuid.UUID]*tenancy.Organization // replaced, never changed in place
 	orgsByDomain  map[string]uuid.UUID
 	orgAdmins     map[uuid.UUID]map[uuid.UUID]time.Time // org → admin → granted at
 	userAdminOrgs map[uuid.UUID]map[uuid.UUID]struct{}  // user → orgs it administers
@@ -98,8 +98,12 @@ func (st *state) AccessFacts(_ context.Context, userID uuid.UUID, scope tenancy.
 	if !ok {
 		return tenancy.Facts{}, notFound("organization %s", f.OrgID)
 	}
-	_, f.OrgAdmin = st.orgAdmins[f.OrgID][userID]
-	f.OrgMember = st.orgMembers[f.OrgID][userID] > 0
+	if admins := st.orgAdmins[f.OrgID]; len(admins) > 0 {
+		_, f.OrgAdmin = admins[userID]
+	}
+	// A member of the workspace is a member of its organization: the
+	// count need not be read.
+	f.OrgMember = f.WorkspaceRole != "" || st.orgMembers[f.OrgID][userID] > 0
 	f.Policy = o.Policy
 	return f, nil
 }

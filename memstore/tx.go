@@ -246,7 +246,8 @@ func (t *tx) CreateOrganization(_ context.Context, o tenancy.Organization) error
 	if _, ok := t.orgsByDomain[o.Domain]; ok && o.Domain != "" {
 		return fmt.Errorf("%w: %s", tenancy.ErrDomainTaken, o.Domain)
 	}
-	put(t, t.orgs, o.ID, o.Clone())
+	o = o.Clone()
+	put(t, t.orgs, o.ID, &o)
 	if o.Domain != "" {
 		put(t, t.orgsByDomain, o.Domain, o.ID)
 	}
@@ -273,8 +274,9 @@ func (t *tx) UpdateOrganization(_ context.Context, o tenancy.Organization) error
 			put(t, t.orgsByDomain, o.Domain, o.ID)
 		}
 	}
-	old.Name, old.Domain, old.Billing, old.Policy = o.Name, o.Domain, o.Billing, o.Policy.Clone()
-	put(t, t.orgs, o.ID, old)
+	n := *old
+	n.Name, n.Domain, n.Billing, n.Policy = o.Name, o.Domain, o.Billing, o.Policy.Clone()
+	put(t, t.orgs, o.ID, &n)
 	return nil
 }
 

@@ -357,6 +357,9 @@ func pages[T any](d time.Duration, name string, n int, list func(tenancy.Page) (
 	if err != nil {
 		return nil, err
 	}
+	if n*9/10+tenancy.DefaultPageSize > n {
+		return []result{first}, nil // too short for a deep page
+	}
 	after, err := deep(n, list)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
