@@ -25,7 +25,7 @@ func (s *Service) authorizeAnyRole(ctx context.Context, r Reader, a Actor, act A
 	case err != nil:
 		return Facts{}, s.readFailed(ctx, err)
 	}
-	if code, reason := sessionFailure(&f.Policy, a, s.clock()); code != "" {
+	if code, reason := sessionFailure(f.securityPolicy(), a, s.clock()); code != "" {
 		d := Decision{Action: act, Role: f.WorkspaceRole, Reason: reason, Code: code}
 		if d.Role == "" && f.OrgAdmin {
 			d.Role = RoleOrgAdmin

@@ -160,7 +160,7 @@ func (s *Service) decide(ctx context.Context, r Reader, a Actor, act Action, sc 
 		*f = Facts{}
 		return Decision{}, err
 	}
-	return s.policy.decide(f, a, act, s.sessionClock(&f.Policy)), nil
+	return s.policy.decide(f, a, act, s.sessionClock(f.securityPolicy())), nil
 }
 
 // deny logs a denial at debug level and returns it as an error. An actor

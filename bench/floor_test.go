@@ -11,8 +11,8 @@ import (
 
 // floor is the least a workspace check can do: a plain map from workspace
 // to organization (the scope must exist), one from (workspace, user) to the
-// bits of the actions the member's role grants, and one from action to
-// bit. It knows nothing of organization admins or security policies; it
+// bits of the actions the member's role grants (every membership of the
+// population), and one from action to bit. It knows nothing of organization admins or security policies; it
 // is the floor tenancy's Check is measured against.
 type floor struct {
 	orgOf   map[uuid.UUID]uuid.UUID
@@ -26,16 +26,20 @@ func newFloor(w *world) *floor {
 		f.actions[act] = uint(i)
 	}
 	p := tenancy.DefaultPolicy()
-	var member uint64
-	for i, act := range allActions {
-		if p.Allows(tenancy.RoleMember, act) {
-			member |= 1 << i
+	bits := map[tenancy.Role]uint64{}
+	for _, r := range p.WorkspaceRoles() {
+		for i, act := range allActions {
+			if p.Allows(r, act) {
+				bits[r] |= 1 << i
+			}
 		}
 	}
 	org := uuid.New()
-	for i, ws := range w.ws {
+	for _, ws := range w.ws {
 		f.orgOf[ws] = org
-		f.grants[[2]uuid.UUID{ws, w.member[i].UserID}] = member
+	}
+	for _, g := range w.roles {
+		f.grants[[2]uuid.UUID{g.ws, g.user}] = bits[g.role]
 	}
 	return f
 }

@@ -56,7 +56,8 @@ type state struct {
 
 type workspace struct {
 	tenancy.Workspace
-	key string // tenancy.NameKey(Name)
+	key string                // tenancy.NameKey(Name)
+	org *tenancy.Organization // st.orgs[OrgID], replaced with it
 }
 
 type member struct {
@@ -83,6 +84,7 @@ func notFound(format string, args ...any) error {
 // AccessFacts implements tenancy.Reader.
 func (st *state) AccessFacts(_ context.Context, userID uuid.UUID, scope tenancy.Scope) (tenancy.Facts, error) {
 	var f tenancy.Facts
+	var o *tenancy.Organization
 	if scope.WorkspaceID != uuid.Nil {
 		w, ok := st.workspaces[scope.WorkspaceID]
 		if !ok {
@@ -91,12 +93,12 @@ func (st *state) AccessFacts(_ context.Context, userID uuid.UUID, scope tenancy.
 		f.WorkspaceID = w.ID
 		f.OrgID = w.OrgID
 		f.WorkspaceRole = st.members[wsUser{w.ID, userID}].role
+		o = w.org
 	} else {
 		f.OrgID = scope.OrgID
-	}
-	o, ok := st.orgs[f.OrgID]
-	if !ok {
-		return tenancy.Facts{}, notFound("organization %s", f.OrgID)
+		if o = st.orgs[f.OrgID]; o == nil {
+			return tenancy.Facts{}, notFound("organization %s", f.OrgID)
+		}
 	}
 	if admins := st.orgAdmins[f.OrgID]; len(admins) > 0 {
 		_, f.OrgAdmin = admins[userID]
@@ -104,7 +106,7 @@ func (st *state) AccessFacts(_ context.Context, userID uuid.UUID, scope tenancy.
 	// A member of the workspace is a member of its organization: the
 	// count need not be read.
 	f.OrgMember = f.WorkspaceRole != "" || st.orgMembers[f.OrgID][userID] > 0
-	f.Policy = o.Policy
+	f.Policy = &o.Policy
 	return f, nil
 }
 

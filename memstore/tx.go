@@ -277,6 +277,11 @@ func (t *tx) UpdateOrganization(_ context.Context, o tenancy.Organization) error
 	n := *old
 	n.Name, n.Domain, n.Billing, n.Policy = o.Name, o.Domain, o.Billing, o.Policy.Clone()
 	put(t, t.orgs, o.ID, &n)
+	for wsID := range t.orgWorkspaces[o.ID] {
+		w := t.workspaces[wsID]
+		w.org = &n
+		put(t, t.workspaces, wsID, w)
+	}
 	return nil
 }
 
@@ -383,7 +388,7 @@ func (t *tx) CreateWorkspace(_ context.Context, w tenancy.Workspace) error {
 	if _, ok := t.workspaceNames[orgName{w.OrgID, key}]; ok {
 		return alreadyExists("workspace %q in organization %s", w.Name, w.OrgID)
 	}
-	put(t, t.workspaces, w.ID, workspace{Workspace: w, key: key})
+	put(t, t.workspaces, w.ID, workspace{Workspace: w, key: key, org: t.orgs[w.OrgID]})
 	putIn(t, t.orgWorkspaces, w.OrgID, w.ID, struct{}{})
 	put(t, t.workspaceNames, orgName{w.OrgID, key}, w.ID)
 	indexAdd(t, t.wsByName, w.OrgID, entry{key, w.ID})

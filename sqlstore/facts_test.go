@@ -201,17 +201,17 @@ func TestAccessFacts(t *testing.T) {
 				return f
 			}
 			org, ws, ops := w.org.ID, w.ws.ID, other.ID
-			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ws, OrgAdmin: true, WorkspaceRole: tenancy.RoleAdmin, OrgMember: true},
+			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ws, OrgAdmin: true, WorkspaceRole: tenancy.RoleAdmin, OrgMember: true, Policy: &tenancy.SecurityPolicy{}},
 				facts(w.ann.ID, tenancy.InWorkspace(ws)))
-			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ops, OrgAdmin: true, OrgMember: true},
+			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ops, OrgAdmin: true, OrgMember: true, Policy: &tenancy.SecurityPolicy{}},
 				facts(w.ann.ID, tenancy.InWorkspace(ops)))
-			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ops, OrgMember: true},
+			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ops, OrgMember: true, Policy: &tenancy.SecurityPolicy{}},
 				facts(w.bob.ID, tenancy.InWorkspace(ops)), "a member elsewhere in the organization")
-			require.Equal(t, tenancy.Facts{OrgID: org, OrgMember: true}, facts(w.bob.ID, tenancy.InOrganization(org)))
-			require.Equal(t, tenancy.Facts{OrgID: org, OrgAdmin: true, OrgMember: true}, facts(w.ann.ID, tenancy.InOrganization(org)))
-			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ws}, facts(cid.ID, tenancy.InWorkspace(ws)))
-			require.Equal(t, tenancy.Facts{OrgID: org}, facts(cid.ID, tenancy.InOrganization(org)))
-			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ws, WorkspaceRole: tenancy.RoleMember, OrgMember: true},
+			require.Equal(t, tenancy.Facts{OrgID: org, OrgMember: true, Policy: &tenancy.SecurityPolicy{}}, facts(w.bob.ID, tenancy.InOrganization(org)))
+			require.Equal(t, tenancy.Facts{OrgID: org, OrgAdmin: true, OrgMember: true, Policy: &tenancy.SecurityPolicy{}}, facts(w.ann.ID, tenancy.InOrganization(org)))
+			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ws, Policy: &tenancy.SecurityPolicy{}}, facts(cid.ID, tenancy.InWorkspace(ws)))
+			require.Equal(t, tenancy.Facts{OrgID: org, Policy: &tenancy.SecurityPolicy{}}, facts(cid.ID, tenancy.InOrganization(org)))
+			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ws, WorkspaceRole: tenancy.RoleMember, OrgMember: true, Policy: &tenancy.SecurityPolicy{}},
 				facts(w.bob.ID, tenancy.Scope{OrgID: uuid.New(), WorkspaceID: ws}), "the workspace wins over the organization")
 		})
 	}
