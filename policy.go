@@ -296,12 +296,12 @@ func (p *Policy) IsWorkspaceRole(r Role) bool {
 // session requirements are checked, whatever the role; then the role's
 // permission. now is the time the session age is measured against.
 func (p *Policy) Decide(f Facts, a Actor, act Action, now time.Time) Decision {
-	return p.decide(&f, a, act, now)
+	return p.decide(&f, &a, act, now)
 }
 
 // decide is Decide on facts passed by address, which the Service's hot
 // path does not copy.
-func (p *Policy) decide(f *Facts, a Actor, act Action, now time.Time) Decision {
+func (p *Policy) decide(f *Facts, a *Actor, act Action, now time.Time) Decision {
 	d := Decision{Action: act}
 	if !f.HasRole() {
 		d.Reason, d.Code = reasonNoRole, DeniedNoRole
@@ -381,7 +381,7 @@ func (p *Policy) covers(wsRole Role, orgAdmin bool, r Role) bool {
 
 // sessionFailure returns the code and reason the actor's session fails
 // the organization's requirements, or "" if it passes.
-func sessionFailure(sp *SecurityPolicy, a Actor, now time.Time) (DenialCode, string) {
+func sessionFailure(sp *SecurityPolicy, a *Actor, now time.Time) (DenialCode, string) {
 	switch {
 	case sp.RequireMFA && !a.MFA:
 		return DeniedMFA, reasonMFA

@@ -111,7 +111,7 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 // the next call.
 func (s *Service) Check(ctx context.Context, a Actor, act Action, sc Scope) (Decision, error) {
 	var f Facts
-	d, err := s.decide(ctx, s.store, a, act, sc, &f)
+	d, err := s.decide(ctx, s.store, &a, act, sc, &f)
 	if errors.Is(err, ErrNotFound) {
 		d = noRoleDecision(act)
 	} else if err != nil {
@@ -128,7 +128,7 @@ func (s *Service) Check(ctx context.Context, a Actor, act Action, sc Scope) (Dec
 // no role in the organization, or it does not exist), or a store failure.
 func (s *Service) Authorize(ctx context.Context, a Actor, act Action, sc Scope) error {
 	var f Facts
-	d, err := s.decide(ctx, s.store, a, act, sc, &f)
+	d, err := s.decide(ctx, s.store, &a, act, sc, &f)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return s.deny(ctx, a, noRoleDecision(act), Facts{})
@@ -150,7 +150,7 @@ func noRoleDecision(act Action) Decision {
 // ErrNotFound if the scope does not exist. f is filled in place, and
 // handed to the policy by address, because Check must not copy it more
 // than it has to.
-func (s *Service) decide(ctx context.Context, r Reader, a Actor, act Action, sc Scope, f *Facts) (Decision, error) {
+func (s *Service) decide(ctx context.Context, r Reader, a *Actor, act Action, sc Scope, f *Facts) (Decision, error) {
 	var err error
 	*f, err = r.AccessFacts(ctx, a.UserID, sc)
 	if err != nil {
@@ -191,7 +191,7 @@ func (s *Service) logDenial(ctx context.Context, a Actor, d Decision, f *Facts) 
 // otherwise.
 func (s *Service) authorize(ctx context.Context, r Reader, a Actor, act Action, sc Scope) (Facts, error) {
 	var f Facts
-	d, err := s.decide(ctx, r, a, act, sc, &f)
+	d, err := s.decide(ctx, r, &a, act, sc, &f)
 	switch {
 	case errors.Is(err, ErrNotFound), err == nil && !f.HasRole():
 		return Facts{}, notFound(sc)

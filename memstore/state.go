@@ -58,6 +58,10 @@ type workspace struct {
 	tenancy.Workspace
 	key string                // tenancy.NameKey(Name)
 	org *tenancy.Organization // st.orgs[OrgID], replaced with it
+	// roles holds the members' roles, as members does: a small map of
+	// the workspace's own that AccessFacts reads, made with the workspace
+	// and shared by the values that replace it.
+	roles map[uuid.UUID]tenancy.Role
 }
 
 type member struct {
@@ -92,7 +96,7 @@ func (st *state) AccessFacts(_ context.Context, userID uuid.UUID, scope tenancy.
 		}
 		f.WorkspaceID = w.ID
 		f.OrgID = w.OrgID
-		f.WorkspaceRole = st.members[wsUser{w.ID, userID}].role
+		f.WorkspaceRole = w.roles[userID]
 		o = w.org
 	} else {
 		f.OrgID = scope.OrgID
