@@ -83,7 +83,7 @@ func (s *Service) Invite(ctx context.Context, a Actor, wsID uuid.UUID, email str
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		ttl := f.Policy.InvitationTTL
+		ttl := f.securityPolicy().InvitationTTL
 		if ttl == 0 {
 			ttl = DefaultInvitationTTL
 		}
@@ -227,8 +227,8 @@ func (s *Service) accept(ctx context.Context, tx Tx, rec *recorder, a Actor, inv
 	if err != nil {
 		return Member{}, err
 	}
-	f := Facts{OrgID: inv.OrgID, WorkspaceID: inv.WorkspaceID, Policy: org.Policy}
-	if code, reason := sessionFailure(&org.Policy, a, rec.now); code != "" {
+	f := Facts{OrgID: inv.OrgID, WorkspaceID: inv.WorkspaceID, Policy: &org.Policy}
+	if code, reason := sessionFailure(&org.Policy, &a, rec.now); code != "" {
 		return Member{}, s.deny(ctx, a, Decision{Action: actionAcceptInvitation, Reason: reason, Code: code}, f)
 	}
 	if err := s.checkEmailAllowed(ctx, a, f, ActionManageMembers, u.Email); err != nil {

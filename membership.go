@@ -36,7 +36,7 @@ func (s *Service) checkGrant(ctx context.Context, a Actor, f Facts, r Role) erro
 // checkEmailAllowed returns a *DeniedError (DeniedEmailDomain) if the
 // organization's allowed email domains exclude email, for act.
 func (s *Service) checkEmailAllowed(ctx context.Context, a Actor, f Facts, act Action, email string) error {
-	if emailAllowed(&f.Policy, email) {
+	if emailAllowed(f.securityPolicy(), email) {
 		return nil
 	}
 	_, domain, _ := strings.Cut(email, "@")
@@ -56,7 +56,7 @@ func (s *Service) canGrant(ctx context.Context, rd Reader, userID, wsID uuid.UUI
 	if err != nil {
 		return false, err
 	}
-	f.Policy = SecurityPolicy{}
+	f.Policy = nil
 	return s.policy.Decide(f, Actor{}, ActionManageMembers, time.Time{}).Allowed &&
 		s.policy.covers(f.WorkspaceRole, f.OrgAdmin, r), nil
 }

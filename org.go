@@ -25,7 +25,7 @@ func (s *Service) authorizeAnyRole(ctx context.Context, r Reader, a Actor, act A
 	case err != nil:
 		return Facts{}, s.readFailed(ctx, err)
 	}
-	if code, reason := sessionFailure(&f.Policy, a, s.clock()); code != "" {
+	if code, reason := sessionFailure(f.securityPolicy(), &a, s.clock()); code != "" {
 		d := Decision{Action: act, Role: f.WorkspaceRole, Reason: reason, Code: code}
 		if d.Role == "" && f.OrgAdmin {
 			d.Role = RoleOrgAdmin
@@ -114,7 +114,7 @@ func (s *Service) SetSecurityPolicy(ctx context.Context, a Actor, id uuid.UUID, 
 		return Organization{}, err
 	}
 	return s.updateOrganization(ctx, a, id, ActionEditSecurityPolicy, func(o *Organization) (*AuditEvent, error) {
-		if _, reason := sessionFailure(&p, a, s.clock()); reason != "" {
+		if _, reason := sessionFailure(&p, &a, s.clock()); reason != "" {
 			return nil, wrapf(ErrLockout, "%s", reason)
 		}
 		if p.Equal(o.Policy) {

@@ -54,7 +54,7 @@ func (s *Service) Permissions(ctx context.Context, a Actor, sc Scope) (Permissio
 	}
 	p := s.policy
 	perms := Permissions{policy: p, allowed: newBitset(len(p.actions))}
-	now := s.sessionClock(&f.Policy)
+	now := s.sessionClock(f.securityPolicy())
 	for i, act := range p.actions {
 		if p.Decide(f, a, act, now).Allowed {
 			perms.allowed.set(i)

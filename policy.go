@@ -156,11 +156,14 @@ const (
 // immutable and safe for concurrent use.
 type Policy struct {
 	index    map[Action]int
+	lookup   actionTable // index, without hashing the whole action
 	actions  []Action
 	orgBits  bitset // which action indexes are organization actions
 	roles    map[Role]*policyRole
 	wsRoles  []Role
-	noneDeny []string // per action: reason when the actor holds no role that applies
+	orgAdmin *policyRole   // roles[RoleOrgAdmin]
+	wsRoleOf []*policyRole // wsRoleOf[i] is roles[wsRoles[i]]
+	noneDeny []string      // per action: reason when the actor holds no role that applies
 }
 
 type policyRole struct {
@@ -243,6 +246,11 @@ func NewPolicy(roles map[Role][]Action) (*Policy, error) {
 		}
 	}
 	p.roles[RoleOrgAdmin].bits.union(p.roles[RoleAdmin].bits)
+	p.orgAdmin = p.roles[RoleOrgAdmin]
+	p.lookup = newActionTable(p.actions)
+	for _, r := range p.wsRoles {
+		p.wsRoleOf = append(p.wsRoleOf, p.roles[r])
+	}
 	p.noneDeny = make([]string, n)
 	for i, a := range p.actions {
 		p.noneDeny[i] = fmt.Sprintf("no role the user holds here grants %s", a)
@@ -288,6 +296,12 @@ func (p *Policy) IsWorkspaceRole(r Role) bool {
 // session requirements are checked, whatever the role; then the role's
 // permission. now is the time the session age is measured against.
 func (p *Policy) Decide(f Facts, a Actor, act Action, now time.Time) Decision {
+	return p.decide(&f, &a, act, now)
+}
+
+// decide is Decide on facts passed by address, which the Service's hot
+// path does not copy.
+func (p *Policy) decide(f *Facts, a *Actor, act Action, now time.Time) Decision {
 	d := Decision{Action: act}
 	if !f.HasRole() {
 		d.Reason, d.Code = reasonNoRole, DeniedNoRole
@@ -295,20 +309,20 @@ func (p *Policy) Decide(f Facts, a Actor, act Action, now time.Time) Decision {
 	}
 	var wsRole *policyRole
 	if f.WorkspaceID != uuid.Nil && f.WorkspaceRole != "" {
-		wsRole = p.roles[f.WorkspaceRole]
+		wsRole = p.workspaceRole(f.WorkspaceRole)
 	}
-	orgAdmin := p.roles[RoleOrgAdmin]
+	orgAdmin := p.orgAdmin
 	switch {
 	case wsRole != nil:
 		d.Role = f.WorkspaceRole
 	case f.OrgAdmin:
 		d.Role = RoleOrgAdmin
 	}
-	if code, reason := sessionFailure(&f.Policy, a, now); code != "" {
+	if code, reason := sessionFailure(f.securityPolicy(), a, now); code != "" {
 		d.Reason, d.Code = reason, code
 		return d
 	}
-	i, ok := p.index[act]
+	i, ok := p.lookup.find(act)
 	if !ok {
 		d.Reason, d.Code = reasonUnknownAction, DeniedUnknownAction
 		return d
@@ -335,6 +349,18 @@ func (p *Policy) Decide(f Facts, a Actor, act Action, now time.Time) Decision {
 	return d
 }
 
+// workspaceRole returns the workspace role r, nil if the policy has none
+// such. A policy has a handful of roles: a scan of their names costs less
+// than hashing one.
+func (p *Policy) workspaceRole(r Role) *policyRole {
+	for i, name := range p.wsRoles {
+		if name == r {
+			return p.wsRoleOf[i]
+		}
+	}
+	return nil
+}
+
 // covers reports whether an actor holding wsRole (possibly "") in a
 // workspace, and the Organization Admin role if orgAdmin, already holds
 // every right of role r: nobody grants more than they hold.
@@ -355,7 +381,7 @@ func (p *Policy) covers(wsRole Role, orgAdmin bool, r Role) bool {
 
 // sessionFailure returns the code and reason the actor's session fails
 // the organization's requirements, or "" if it passes.
-func sessionFailure(sp *SecurityPolicy, a Actor, now time.Time) (DenialCode, string) {
+func sessionFailure(sp *SecurityPolicy, a *Actor, now time.Time) (DenialCode, string) {
 	switch {
 	case sp.RequireMFA && !a.MFA:
 		return DeniedMFA, reasonMFA
@@ -420,4 +446,53 @@ func (b bitset) subsetOf(o bitset) bool {
 		}
 	}
 	return true
+}
+
+// actionTable interns a policy's actions to their indexes. It is an open
+// addressing table keyed by a hash of an action's length and three of its
+// bytes, far cheaper than hashing the whole string; every hit is confirmed
+// by comparing the whole action, so a lookup is always exact.
+type actionTable struct {
+	slots []int32 // action index + 1; 0 is an empty slot
+	names []Action
+	mask  uint32
+}
+
+func newActionTable(actions []Action) actionTable {
+	n := 8
+	for n < 4*len(actions) {
+		n *= 2
+	}
+	t := actionTable{slots: make([]int32, n), names: actions, mask: uint32(n - 1)}
+	for i, a := range actions {
+		h := actionHash(a) & t.mask
+		for t.slots[h] != 0 {
+			h = (h + 1) & t.mask
+		}
+		t.slots[h] = int32(i + 1)
+	}
+	return t
+}
+
+func actionHash(a Action) uint32 {
+	n := len(a)
+	if n == 0 {
+		return 0
+	}
+	h := uint32(n)*0x9e3779b1 ^ uint32(a[0])*0x85ebca6b ^ uint32(a[n/2])*0xc2b2ae35 ^ uint32(a[n-1])*0x27d4eb2f
+	return h ^ h>>15
+}
+
+// find returns the index of act, and false if the policy does not define
+// it.
+func (t *actionTable) find(act Action) (int, bool) {
+	for h := actionHash(act) & t.mask; ; h = (h + 1) & t.mask {
+		s := t.slots[h]
+		if s == 0 {
+			return 0, false
+		}
+		if t.names[s-1] == act {
+			return int(s - 1), true
+		}
+	}
 }

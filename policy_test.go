@@ -148,9 +148,9 @@ func TestDecideSessionRequirements(t *testing.T) {
 			c.mutate(&a)
 			// Every role, every action: the session is checked first.
 			for _, f := range []Facts{
-				{WorkspaceID: uuid.New(), WorkspaceRole: RoleMember, OrgMember: true, Policy: strict},
-				{WorkspaceID: uuid.New(), WorkspaceRole: RoleAdmin, OrgMember: true, Policy: strict},
-				{OrgAdmin: true, Policy: strict},
+				{WorkspaceID: uuid.New(), WorkspaceRole: RoleMember, OrgMember: true, Policy: &strict},
+				{WorkspaceID: uuid.New(), WorkspaceRole: RoleAdmin, OrgMember: true, Policy: &strict},
+				{OrgAdmin: true, Policy: &strict},
 			} {
 				for _, act := range []Action{ActionViewWorkspace, ActionCreateSegment, ActionEditSecurityPolicy} {
 					d := p.Decide(f, a, act, now)
@@ -177,7 +177,7 @@ func roleColumn(f Facts) int {
 }
 
 func TestDecideNoRoleIsDeniedBeforeSession(t *testing.T) {
-	d := DefaultPolicy().Decide(Facts{Policy: SecurityPolicy{RequireMFA: true}}, Actor{}, ActionViewWorkspace, time.Now())
+	d := DefaultPolicy().Decide(Facts{Policy: &SecurityPolicy{RequireMFA: true}}, Actor{}, ActionViewWorkspace, time.Now())
 	assert.False(t, d.Allowed)
 	assert.Equal(t, reasonNoRole, d.Reason)
 	assert.Empty(t, d.Role)
@@ -193,7 +193,7 @@ func TestDecideDoesNotAllocate(t *testing.T) {
 	p := DefaultPolicy()
 	now := time.Now()
 	f := Facts{WorkspaceID: uuid.New(), WorkspaceRole: RoleMember, OrgMember: true,
-		Policy: SecurityPolicy{AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}
+		Policy: &SecurityPolicy{AllowedIPs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}
 	a := Actor{IP: netip.MustParseAddr("10.0.0.1")}
 	allocs := testing.AllocsPerRun(100, func() {
 		_ = p.Decide(f, a, ActionCreateSegment, now)

@@ -280,9 +280,23 @@ type Facts struct {
 	// OrgMember reports whether the user is a member of at least one
 	// workspace of the organization.
 	OrgMember bool
-	// Policy is the organization's security policy. It shares memory with
-	// the store's copy and must be treated as read-only.
-	Policy SecurityPolicy
+	// Policy is the organization's security policy, never nil in the
+	// facts AccessFacts returns. It points to the store's copy (which the
+	// store replaces, never changes), so reading the facts copies no
+	// policy; it must be treated as read-only. A nil Policy is the zero
+	// policy.
+	Policy *SecurityPolicy
+}
+
+// zeroPolicy stands for a nil Facts.Policy.
+var zeroPolicy SecurityPolicy
+
+// securityPolicy returns f.Policy, or the zero policy when it is nil.
+func (f *Facts) securityPolicy() *SecurityPolicy {
+	if f.Policy == nil {
+		return &zeroPolicy
+	}
+	return f.Policy
 }
 
 // HasRole reports whether the user holds any role in the organization.

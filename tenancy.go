@@ -114,14 +114,15 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 // reads the store once and never caches, so a revoked role is denied on
 // the next call.
 func (s *Service) Check(ctx context.Context, a Actor, act Action, sc Scope) (Decision, error) {
-	d, f, err := s.decide(ctx, s.store, a, act, sc)
+	var f Facts
+	d, err := s.decide(ctx, s.store, &a, act, sc, &f)
 	if errors.Is(err, ErrNotFound) {
 		d = noRoleDecision(act)
 	} else if err != nil {
 		return Decision{}, err
 	}
 	if !d.Allowed {
-		s.logDenial(ctx, a, d, f)
+		s.logDenial(ctx, a, d, &f)
 	}
 	return d, nil
 }
@@ -130,7 +131,8 @@ func (s *Service) Check(ctx context.Context, a Actor, act Action, sc Scope) (Dec
 // *DeniedError matching ErrForbidden (and ErrNotFound when the actor holds
 // no role in the organization, or it does not exist), or a store failure.
 func (s *Service) Authorize(ctx context.Context, a Actor, act Action, sc Scope) error {
-	d, f, err := s.decide(ctx, s.store, a, act, sc)
+	var f Facts
+	d, err := s.decide(ctx, s.store, &a, act, sc, &f)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return s.deny(ctx, a, noRoleDecision(act), Facts{})
@@ -148,28 +150,32 @@ func noRoleDecision(act Action) Decision {
 	return Decision{Action: act, Reason: reasonNoRole, Code: DeniedNoRole}
 }
 
-// decide reads the facts through r and decides. It returns ErrNotFound
-// if the scope does not exist.
-func (s *Service) decide(ctx context.Context, r Reader, a Actor, act Action, sc Scope) (Decision, Facts, error) {
-	f, err := r.AccessFacts(ctx, a.UserID, sc)
+// decide reads the facts through r into f and decides. It returns
+// ErrNotFound if the scope does not exist. f is filled in place, and
+// handed to the policy by address, because Check must not copy it more
+// than it has to.
+func (s *Service) decide(ctx context.Context, r Reader, a *Actor, act Action, sc Scope, f *Facts) (Decision, error) {
+	var err error
+	*f, err = r.AccessFacts(ctx, a.UserID, sc)
 	if err != nil {
 		if !errors.Is(err, ErrNotFound) {
 			s.storeFailed(ctx, "access facts", err)
 		}
-		return Decision{}, Facts{}, err
+		*f = Facts{}
+		return Decision{}, err
 	}
-	return s.policy.Decide(f, a, act, s.sessionClock(&f.Policy)), f, nil
+	return s.policy.decide(f, a, act, s.sessionClock(f.securityPolicy())), nil
 }
 
 // deny logs a denial at debug level and returns it as an error. An actor
 // without a role gets an error that also matches ErrNotFound.
 func (s *Service) deny(ctx context.Context, a Actor, d Decision, f Facts) *DeniedError {
-	s.logDenial(ctx, a, d, f)
+	s.logDenial(ctx, a, d, &f)
 	return &DeniedError{Decision: d, noRole: d.Code == DeniedNoRole, logged: true}
 }
 
 // logDenial logs a denied decision at debug level.
-func (s *Service) logDenial(ctx context.Context, a Actor, d Decision, f Facts) {
+func (s *Service) logDenial(ctx context.Context, a Actor, d Decision, f *Facts) {
 	if !s.log.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
@@ -188,7 +194,8 @@ func (s *Service) logDenial(ctx context.Context, a Actor, d Decision, f Facts) {
 // exist or the actor holds no role in its organization, and a *DeniedError
 // otherwise.
 func (s *Service) authorize(ctx context.Context, r Reader, a Actor, act Action, sc Scope) (Facts, error) {
-	d, f, err := s.decide(ctx, r, a, act, sc)
+	var f Facts
+	d, err := s.decide(ctx, r, &a, act, sc, &f)
 	switch {
 	case errors.Is(err, ErrNotFound), err == nil && !f.HasRole():
 		return Facts{}, notFound(sc)
@@ -253,7 +260,7 @@ func (s *Service) update(ctx context.Context, fn func(tx Tx, rec *recorder) erro
 		switch {
 		case errors.As(err, &denied):
 			if !denied.logged {
-				s.logDenial(ctx, Actor{}, denied.Decision, Facts{})
+				s.logDenial(ctx, Actor{}, denied.Decision, &Facts{})
 				denied.logged = true
 			}
 		case !isDomainError(err):

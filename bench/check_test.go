@@ -46,6 +46,13 @@ type world struct {
 	casbin *casbin.SyncedEnforcer
 	ws     []uuid.UUID
 	member []tenancy.Actor // member[i] is a member of ws[i]
+	roles  []grant         // every membership
+}
+
+// grant is a user's role in a workspace.
+type grant struct {
+	ws, user uuid.UUID
+	role     tenancy.Role
 }
 
 func newWorld(tb testing.TB) *world {
@@ -83,6 +90,7 @@ func newWorld(tb testing.TB) *world {
 		}
 		w.ws = append(w.ws, ws.ID)
 		grouping = append(grouping, []string{admin.UserID.String(), string(tenancy.RoleAdmin), ws.ID.String()})
+		w.roles = append(w.roles, grant{ws.ID, admin.UserID, tenancy.RoleAdmin})
 		for j := range members {
 			u, err := w.svc.SignUp(ctx, tenancy.SignUpRequest{Email: fmt.Sprintf("user%d-%d@gmail.com", i, j), EmailVerified: true})
 			if err != nil {
@@ -92,6 +100,7 @@ func newWorld(tb testing.TB) *world {
 				tb.Fatal(err)
 			}
 			grouping = append(grouping, []string{u.User.ID.String(), string(tenancy.RoleMember), ws.ID.String()})
+			w.roles = append(w.roles, grant{ws.ID, u.User.ID, tenancy.RoleMember})
 			if j == 0 {
 				w.member = append(w.member, tenancy.Actor{UserID: u.User.ID, AuthenticatedAt: time.Now()})
 			}

@@ -25,7 +25,7 @@ func New() *Store {
 		users:          map[uuid.UUID]tenancy.User{},
 		usersByEmail:   map[string]uuid.UUID{},
 		usersByExtID:   map[string]uuid.UUID{},
-		orgs:           map[uuid.UUID]tenancy.Organization{},
+		orgs:           map[uuid.UUID]*tenancy.Organization{},
 		orgsByDomain:   map[string]uuid.UUID{},
 		orgAdmins:      map[uuid.UUID]map[uuid.UUID]time.Time{},
 		userAdminOrgs:  map[uuid.UUID]map[uuid.UUID]struct{}{},
@@ -73,11 +73,13 @@ func (s *Store) Update(ctx context.Context, fn func(tx tenancy.Tx) error) error 
 }
 
 // AccessFacts implements tenancy.Reader. It allocates nothing when the
-// scope exists; the returned Policy shares memory with the store.
+// scope exists; the returned Policy points to the store's copy, which a
+// write replaces and never changes.
 func (s *Store) AccessFacts(ctx context.Context, userID uuid.UUID, scope tenancy.Scope) (tenancy.Facts, error) {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.AccessFacts(ctx, userID, scope)
+	f, err := s.st.AccessFacts(ctx, userID, scope) // cannot panic: no defer on the hot path
+	s.mu.RUnlock()
+	return f, err
 }
 
 // ListAuditEvents implements tenancy.Reader.

@@ -24,7 +24,7 @@ type state struct {
 	usersByEmail map[string]uuid.UUID
 	usersByExtID map[string]uuid.UUID // non-empty external IDs only
 
-	orgs          map[uuid.UUID]tenancy.Organization
+	orgs          map[uuid.UUID]*tenancy.Organization // replaced, never changed in place
 	orgsByDomain  map[string]uuid.UUID
 	orgAdmins     map[uuid.UUID]map[uuid.UUID]time.Time // org → admin → granted at
 	userAdminOrgs map[uuid.UUID]map[uuid.UUID]struct{}  // user → orgs it administers
@@ -56,7 +56,12 @@ type state struct {
 
 type workspace struct {
 	tenancy.Workspace
-	key string // tenancy.NameKey(Name)
+	key string                // tenancy.NameKey(Name)
+	org *tenancy.Organization // st.orgs[OrgID], replaced with it
+	// roles holds the members' roles, as members does: a small map of
+	// the workspace's own that AccessFacts reads, made with the workspace
+	// and shared by the values that replace it.
+	roles map[uuid.UUID]tenancy.Role
 }
 
 type member struct {
@@ -83,6 +88,7 @@ func notFound(format string, args ...any) error {
 // AccessFacts implements tenancy.Reader.
 func (st *state) AccessFacts(_ context.Context, userID uuid.UUID, scope tenancy.Scope) (tenancy.Facts, error) {
 	var f tenancy.Facts
+	var o *tenancy.Organization
 	if scope.WorkspaceID != uuid.Nil {
 		w, ok := st.workspaces[scope.WorkspaceID]
 		if !ok {
@@ -90,17 +96,21 @@ func (st *state) AccessFacts(_ context.Context, userID uuid.UUID, scope tenancy.
 		}
 		f.WorkspaceID = w.ID
 		f.OrgID = w.OrgID
-		f.WorkspaceRole = st.members[wsUser{w.ID, userID}].role
+		f.WorkspaceRole = w.roles[userID]
+		o = w.org
 	} else {
 		f.OrgID = scope.OrgID
+		if o = st.orgs[f.OrgID]; o == nil {
+			return tenancy.Facts{}, notFound("organization %s", f.OrgID)
+		}
 	}
-	o, ok := st.orgs[f.OrgID]
-	if !ok {
-		return tenancy.Facts{}, notFound("organization %s", f.OrgID)
+	if admins := st.orgAdmins[f.OrgID]; len(admins) > 0 {
+		_, f.OrgAdmin = admins[userID]
 	}
-	_, f.OrgAdmin = st.orgAdmins[f.OrgID][userID]
-	f.OrgMember = st.orgMembers[f.OrgID][userID] > 0
-	f.Policy = o.Policy
+	// A member of the workspace is a member of its organization: the
+	// count need not be read.
+	f.OrgMember = f.WorkspaceRole != "" || st.orgMembers[f.OrgID][userID] > 0
+	f.Policy = &o.Policy
 	return f, nil
 }
 

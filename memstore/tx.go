@@ -246,7 +246,8 @@ func (t *tx) CreateOrganization(_ context.Context, o tenancy.Organization) error
 	if _, ok := t.orgsByDomain[o.Domain]; ok && o.Domain != "" {
 		return fmt.Errorf("%w: %s", tenancy.ErrDomainTaken, o.Domain)
 	}
-	put(t, t.orgs, o.ID, o.Clone())
+	o = o.Clone()
+	put(t, t.orgs, o.ID, &o)
 	if o.Domain != "" {
 		put(t, t.orgsByDomain, o.Domain, o.ID)
 	}
@@ -273,8 +274,14 @@ func (t *tx) UpdateOrganization(_ context.Context, o tenancy.Organization) error
 			put(t, t.orgsByDomain, o.Domain, o.ID)
 		}
 	}
-	old.Name, old.Domain, old.Billing, old.Policy = o.Name, o.Domain, o.Billing, o.Policy.Clone()
-	put(t, t.orgs, o.ID, old)
+	n := *old
+	n.Name, n.Domain, n.Billing, n.Policy = o.Name, o.Domain, o.Billing, o.Policy.Clone()
+	put(t, t.orgs, o.ID, &n)
+	for wsID := range t.orgWorkspaces[o.ID] {
+		w := t.workspaces[wsID]
+		w.org = &n
+		put(t, t.workspaces, wsID, w)
+	}
 	return nil
 }
 
@@ -381,7 +388,7 @@ func (t *tx) CreateWorkspace(_ context.Context, w tenancy.Workspace) error {
 	if _, ok := t.workspaceNames[orgName{w.OrgID, key}]; ok {
 		return alreadyExists("workspace %q in organization %s", w.Name, w.OrgID)
 	}
-	put(t, t.workspaces, w.ID, workspace{Workspace: w, key: key})
+	put(t, t.workspaces, w.ID, workspace{Workspace: w, key: key, org: t.orgs[w.OrgID], roles: map[uuid.UUID]tenancy.Role{}})
 	putIn(t, t.orgWorkspaces, w.OrgID, w.ID, struct{}{})
 	put(t, t.workspaceNames, orgName{w.OrgID, key}, w.ID)
 	indexAdd(t, t.wsByName, w.OrgID, entry{key, w.ID})
@@ -457,6 +464,7 @@ func (t *tx) AddMember(_ context.Context, m tenancy.Member) error {
 	}
 	email := t.users[m.UserID].Email
 	put(t, t.members, k, member{role: m.Role, createdAt: m.CreatedAt})
+	put(t, w.roles, m.UserID, m.Role)
 	putIn(t, t.wsMembers, m.WorkspaceID, m.UserID, struct{}{})
 	putIn(t, t.userWorkspaces, m.UserID, m.WorkspaceID, struct{}{})
 	indexAdd(t, t.membersByEmail, m.WorkspaceID, entry{email, m.UserID})
@@ -481,6 +489,7 @@ func (t *tx) SetMemberRole(_ context.Context, wsID, userID uuid.UUID, r tenancy.
 	}
 	m.role = r
 	put(t, t.members, k, m)
+	put(t, t.workspaces[wsID].roles, userID, r)
 	return nil
 }
 
@@ -499,6 +508,7 @@ func (t *tx) RemoveMember(_ context.Context, wsID, userID uuid.UUID) error {
 func (t *tx) removeMember(orgID, wsID, userID uuid.UUID) {
 	email := t.users[userID].Email
 	del(t, t.members, wsUser{wsID, userID})
+	del(t, t.workspaces[wsID].roles, userID)
 	delIn(t, t.wsMembers, wsID, userID)
 	delIn(t, t.userWorkspaces, userID, wsID)
 	indexRemove(t, t.membersByEmail, wsID, entry{email, userID})

@@ -167,16 +167,19 @@ func (d detailsDest) Scan(src any) error {
 // as tenancy.Facts documents.
 type policyCache struct {
 	mu sync.RWMutex
-	m  map[string]tenancy.SecurityPolicy
+	m  map[string]*tenancy.SecurityPolicy
 }
+
+// emptyPolicy is the zero policy, stored as {}.
+var emptyPolicy tenancy.SecurityPolicy
 
 const policyCacheSize = 1024
 
 // getBytes returns the policy stored as b; b may be reused by the driver
 // once it returns. It does not allocate on a hit.
-func (c *policyCache) getBytes(b []byte) (tenancy.SecurityPolicy, error) {
+func (c *policyCache) getBytes(b []byte) (*tenancy.SecurityPolicy, error) {
 	if string(b) == "{}" {
-		return tenancy.SecurityPolicy{}, nil
+		return &emptyPolicy, nil
 	}
 	c.mu.RLock()
 	p, ok := c.m[string(b)]
@@ -188,9 +191,9 @@ func (c *policyCache) getBytes(b []byte) (tenancy.SecurityPolicy, error) {
 }
 
 // getString returns the policy stored as s.
-func (c *policyCache) getString(s string) (tenancy.SecurityPolicy, error) {
+func (c *policyCache) getString(s string) (*tenancy.SecurityPolicy, error) {
 	if s == "{}" {
-		return tenancy.SecurityPolicy{}, nil
+		return &emptyPolicy, nil
 	}
 	c.mu.RLock()
 	p, ok := c.m[s]
@@ -202,24 +205,24 @@ func (c *policyCache) getString(s string) (tenancy.SecurityPolicy, error) {
 }
 
 // add decodes s and caches it.
-func (c *policyCache) add(s string) (tenancy.SecurityPolicy, error) {
+func (c *policyCache) add(s string) (*tenancy.SecurityPolicy, error) {
 	p, err := decodePolicy([]byte(s))
 	if err != nil {
-		return p, err
+		return nil, err
 	}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= policyCacheSize {
-		c.m = make(map[string]tenancy.SecurityPolicy)
+		c.m = make(map[string]*tenancy.SecurityPolicy)
 	}
-	c.m[s] = p
+	c.m[s] = &p
 	c.mu.Unlock()
-	return p, nil
+	return &p, nil
 }
 
 // cachedPolicyDest scans a stored policy through the cache.
 type cachedPolicyDest struct {
 	c *policyCache
-	p *tenancy.SecurityPolicy
+	p **tenancy.SecurityPolicy
 }
 
 func (d *cachedPolicyDest) Scan(src any) error {

@@ -50,9 +50,9 @@ func TestPolicyJSON(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, p, got)
 			var c policyCache
-			got, err = c.getString(s)
+			cached, err := c.getString(s)
 			require.NoError(t, err)
-			require.Equal(t, p, got)
+			require.Equal(t, p, *cached)
 		}
 	})
 
@@ -71,7 +71,7 @@ func TestPolicyJSON(t *testing.T) {
 			require.NoError(t, err)
 			got, err := c.getString(s)
 			require.NoError(t, err)
-			require.Equal(t, p, got)
+			require.Equal(t, p, *got)
 		}
 		require.LessOrEqual(t, len(c.m), policyCacheSize)
 		_, err = c.getString(`{"require_mfa": "yes"}`)

@@ -201,17 +201,17 @@ func TestAccessFacts(t *testing.T) {
 				return f
 			}
 			org, ws, ops := w.org.ID, w.ws.ID, other.ID
-			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ws, OrgAdmin: true, WorkspaceRole: tenancy.RoleAdmin, OrgMember: true},
+			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ws, OrgAdmin: true, WorkspaceRole: tenancy.RoleAdmin, OrgMember: true, Policy: &tenancy.SecurityPolicy{}},
 				facts(w.ann.ID, tenancy.InWorkspace(ws)))
-			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ops, OrgAdmin: true, OrgMember: true},
+			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ops, OrgAdmin: true, OrgMember: true, Policy: &tenancy.SecurityPolicy{}},
 				facts(w.ann.ID, tenancy.InWorkspace(ops)))
-			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ops, OrgMember: true},
+			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ops, OrgMember: true, Policy: &tenancy.SecurityPolicy{}},
 				facts(w.bob.ID, tenancy.InWorkspace(ops)), "a member elsewhere in the organization")
-			require.Equal(t, tenancy.Facts{OrgID: org, OrgMember: true}, facts(w.bob.ID, tenancy.InOrganization(org)))
-			require.Equal(t, tenancy.Facts{OrgID: org, OrgAdmin: true, OrgMember: true}, facts(w.ann.ID, tenancy.InOrganization(org)))
-			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ws}, facts(cid.ID, tenancy.InWorkspace(ws)))
-			require.Equal(t, tenancy.Facts{OrgID: org}, facts(cid.ID, tenancy.InOrganization(org)))
-			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ws, WorkspaceRole: tenancy.RoleMember, OrgMember: true},
+			require.Equal(t, tenancy.Facts{OrgID: org, OrgMember: true, Policy: &tenancy.SecurityPolicy{}}, facts(w.bob.ID, tenancy.InOrganization(org)))
+			require.Equal(t, tenancy.Facts{OrgID: org, OrgAdmin: true, OrgMember: true, Policy: &tenancy.SecurityPolicy{}}, facts(w.ann.ID, tenancy.InOrganization(org)))
+			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ws, Policy: &tenancy.SecurityPolicy{}}, facts(cid.ID, tenancy.InWorkspace(ws)))
+			require.Equal(t, tenancy.Facts{OrgID: org, Policy: &tenancy.SecurityPolicy{}}, facts(cid.ID, tenancy.InOrganization(org)))
+			require.Equal(t, tenancy.Facts{OrgID: org, WorkspaceID: ws, WorkspaceRole: tenancy.RoleMember, OrgMember: true, Policy: &tenancy.SecurityPolicy{}},
 				facts(w.bob.ID, tenancy.Scope{OrgID: uuid.New(), WorkspaceID: ws}), "the workspace wins over the organization")
 		})
 	}
@@ -277,6 +277,9 @@ var mayScan = map[string]bool{
 	// It reads a partial index whole, which holds only the workspaces it
 	// lists (those marked name_collision).
 	"nameCollisions": true,
+	// It reads, newest first, a partial index that holds only the events
+	// it lists (those of no organization), stopping after a page.
+	"auditEventsNoOrg": true,
 }
 
 // explain returns the lines of the plan of stmt.
@@ -324,19 +327,24 @@ func explain(t *testing.T, conn *sql.Conn, d *dialect, stmt string) []string {
 var (
 	// SQLite: "SCAN t" reads every row of t (in index order with "USING
 	// INDEX"), where "SEARCH t" reads a range. The unions of ListOrgUsers
-	// and CountSeats are read back from their own results, k and s.
+	// and CountSeats are read back from their own results, k and s, and
+	// the arms of ListOrgUsers' from theirs, a and m.
 	sqliteScan = regexp.MustCompile(`^SCAN (\w+)`)
 	// PostgreSQL: an index scan node is a range scan when an Index Cond
 	// line follows it.
 	pgIndexScan = regexp.MustCompile(`(Index Scan|Index Only Scan|Bitmap Index Scan)`)
 )
 
+// derivedTables are the names SQLite's plans give the results of
+// subqueries (and constant rows), which hold no more than they selected.
+var derivedTables = map[string]bool{"k": true, "s": true, "a": true, "m": true, "CONSTANT": true}
+
 // fullScans returns the plan lines that read a whole table.
 func fullScans(d *dialect, plan []string) []string {
 	var bad []string
 	for i, line := range plan {
 		if !d.postgres {
-			if m := sqliteScan.FindStringSubmatch(line); m != nil && m[1] != "k" && m[1] != "s" && m[1] != "CONSTANT" {
+			if m := sqliteScan.FindStringSubmatch(line); m != nil && !derivedTables[m[1]] {
 				bad = append(bad, line)
 			}
 			continue

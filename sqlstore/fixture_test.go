@@ -97,5 +97,5 @@ func (w world) check(t testing.TB, s tenancy.Reader) {
 	require.Equal(t, []tenancy.AuditEvent{w.event}, events)
 	f, err := s.AccessFacts(ctx, w.bob.ID, tenancy.InWorkspace(w.ws.ID))
 	require.NoError(t, err)
-	require.Equal(t, tenancy.Facts{OrgID: w.org.ID, WorkspaceID: w.ws.ID, WorkspaceRole: tenancy.RoleMember, OrgMember: true}, f)
+	require.Equal(t, tenancy.Facts{OrgID: w.org.ID, WorkspaceID: w.ws.ID, WorkspaceRole: tenancy.RoleMember, OrgMember: true, Policy: &tenancy.SecurityPolicy{}}, f)
 }

@@ -28,6 +28,7 @@ type queries struct {
 	nameCollisions                                                      string
 
 	member, countMembersWithRole, addMember, setMemberRole, removeMember string
+	updateMemberNameKeys                                                 string
 	userOrgMemberships                                                   string
 	members, userMemberships                                             page
 
@@ -172,10 +173,12 @@ WHERE id = ? AND NOT EXISTS (
 FROM tenancy_workspaces w LEFT JOIN tenancy_members m ON m.workspace_id = w.id AND m.user_id = ?
 WHERE w.org_id = ?`, `(w.name_key, w.id) > (?, ?)`, `
 ORDER BY w.name_key, w.id LIMIT ?`),
+		// The memberships carry their workspace's name key, so the page
+		// is read in order off (user_id, org_id, name_key, workspace_id).
 		orgMemberWorkspaces: keyset(`SELECT `+wsCols+`, m.role
 FROM tenancy_members m JOIN tenancy_workspaces w ON w.id = m.workspace_id
-WHERE m.user_id = ? AND m.org_id = ?`, `(w.name_key, w.id) > (?, ?)`, `
-ORDER BY w.name_key, w.id LIMIT ?`),
+WHERE m.user_id = ? AND m.org_id = ?`, `(m.name_key, m.workspace_id) > (?, ?)`, `
+ORDER BY m.name_key, m.workspace_id LIMIT ?`),
 
 		nameCollisions: b(`SELECT ` + wsCols + `, w.name_key, k.id
 FROM tenancy_workspaces w LEFT JOIN tenancy_workspaces k
@@ -185,21 +188,24 @@ ORDER BY w.org_id, w.name_key, w.id`),
 
 		member:               b(`SELECT ` + memberCols + ` FROM tenancy_members m WHERE m.workspace_id = ? AND m.user_id = ?`),
 		countMembersWithRole: b(`SELECT count(*) FROM tenancy_members WHERE workspace_id = ? AND role = ?`),
-		// The organization and the email are copied from the workspace
-		// and the user; no row is inserted if either is missing.
-		addMember: b(`INSERT INTO tenancy_members (workspace_id, user_id, org_id, email, role, created_at)
-SELECT w.id, u.id, w.org_id, u.email, ?, ? FROM tenancy_workspaces w, tenancy_users u WHERE w.id = ? AND u.id = ?
+		// The organization, the email and the name key are copied from
+		// the workspace and the user; no row is inserted if either is
+		// missing.
+		addMember: b(`INSERT INTO tenancy_members (workspace_id, user_id, org_id, email, name_key, role, created_at)
+SELECT w.id, u.id, w.org_id, u.email, w.name_key, ?, ? FROM tenancy_workspaces w, tenancy_users u WHERE w.id = ? AND u.id = ?
 ON CONFLICT DO NOTHING`),
-		setMemberRole: b(`UPDATE tenancy_members SET role = ? WHERE workspace_id = ? AND user_id = ?`),
-		removeMember:  b(`DELETE FROM tenancy_members WHERE workspace_id = ? AND user_id = ?`),
+		// A renamed workspace's key, in the copies beside its memberships.
+		updateMemberNameKeys: b(`UPDATE tenancy_members SET name_key = ? WHERE workspace_id = ? AND name_key <> ?`),
+		setMemberRole:        b(`UPDATE tenancy_members SET role = ? WHERE workspace_id = ? AND user_id = ?`),
+		removeMember:         b(`DELETE FROM tenancy_members WHERE workspace_id = ? AND user_id = ?`),
 		userOrgMemberships: b(`SELECT ` + memberCols + ` FROM tenancy_members m
 WHERE m.user_id = ? AND m.org_id = ? ORDER BY m.workspace_id`),
 		members: keyset(`SELECT `+memberCols+` FROM tenancy_members m WHERE m.workspace_id = ?`,
 			`(m.email, m.user_id) > (?, ?)`, ` ORDER BY m.email, m.user_id LIMIT ?`),
 		userMemberships: keyset(`SELECT `+wsCols+`, m.role
 FROM tenancy_members m JOIN tenancy_workspaces w ON w.id = m.workspace_id
-WHERE m.user_id = ?`, `(w.name_key, w.id) > (?, ?)`, `
-ORDER BY w.name_key, w.id LIMIT ?`),
+WHERE m.user_id = ?`, `(m.name_key, m.workspace_id) > (?, ?)`, `
+ORDER BY m.name_key, m.workspace_id LIMIT ?`),
 
 		invitation:        b(`SELECT ` + invCols + ` FROM tenancy_invitations i WHERE i.id = ?`),
 		invitationByHash:  b(`SELECT ` + invCols + ` FROM tenancy_invitations i WHERE i.token_hash = ?`),
@@ -248,19 +254,28 @@ WHERE o.id = ?`),
 }
 
 // orgUsersQuery lists the users holding a role in an organization: the
-// union of its org admins and the members of its workspaces, each arm
-// read in (email, user) order from its keyset index. Arguments: the
-// organization three times (flag, count, admins arm), the admins arm's
-// cursor, the organization again (members arm), that arm's cursor, the
-// limit.
+// union of its org admins and the members of its workspaces. Each arm
+// takes its own first page, read in (email, user) order off its keyset
+// index (the members arm drops a user's repeats, one per workspace, as
+// they stream by), so the merge never sees more than two pages whatever
+// the size of the organization. Arguments: the organization three times
+// (flag, count, admins arm), the admins arm's cursor, the limit, the
+// organization again (members arm), that arm's cursor, the limit, and the
+// limit of the merge.
 func orgUsersQuery(adminsAfter, membersAfter string) string {
 	return `SELECT ` + userCols + `,
 	EXISTS (SELECT 1 FROM tenancy_org_admins a WHERE a.org_id = ? AND a.user_id = u.id),
 	(SELECT count(*) FROM tenancy_members m WHERE m.user_id = u.id AND m.org_id = ?)
 FROM (
-	SELECT email, user_id FROM tenancy_org_admins WHERE org_id = ?` + adminsAfter + `
+	SELECT email, user_id FROM (
+		SELECT email, user_id FROM tenancy_org_admins WHERE org_id = ?` + adminsAfter + `
+		ORDER BY email, user_id LIMIT ?
+	) a
 	UNION
-	SELECT email, user_id FROM tenancy_members WHERE org_id = ?` + membersAfter + `
+	SELECT email, user_id FROM (
+		SELECT DISTINCT email, user_id FROM tenancy_members WHERE org_id = ?` + membersAfter + `
+		ORDER BY email, user_id LIMIT ?
+	) m
 	ORDER BY email, user_id LIMIT ?
 ) k JOIN tenancy_users u ON u.id = k.user_id
 ORDER BY k.email, k.user_id`

@@ -221,12 +221,11 @@ func (r *reader) ListOrgUsers(ctx context.Context, orgID uuid.UUID, q tenancy.Pa
 		return nil, err
 	}
 	// The cursor applies to both arms of the union.
-	query, args := r.d.q.orgUsers.first, []any{orgID, orgID, orgID, orgID}
+	query, args := r.d.q.orgUsers.first, []any{orgID, orgID, orgID, q.Limit, orgID, q.Limit, q.Limit}
 	if q.After != nil {
 		query = r.d.q.orgUsers.after
-		args = []any{orgID, orgID, orgID, q.After.Key, q.After.ID, orgID, q.After.Key, q.After.ID}
+		args = []any{orgID, orgID, orgID, q.After.Key, q.After.ID, q.Limit, orgID, q.After.Key, q.After.ID, q.Limit, q.Limit}
 	}
-	args = append(args, q.Limit)
 	return list(ctx, r, query, args, func(s scanner) (tenancy.OrgUser, error) {
 		var ou tenancy.OrgUser
 		u, err := scanUser(s, &ou.OrgAdmin, &ou.Workspaces)

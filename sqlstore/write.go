@@ -296,7 +296,11 @@ func (t *tx) CreateWorkspace(ctx context.Context, w tenancy.Workspace) error {
 func (t *tx) UpdateWorkspace(ctx context.Context, w tenancy.Workspace) error {
 	key := tenancy.NameKey(w.Name)
 	n, err := t.exec(ctx, t.d.q.updateWorkspace, w.Name, key, false, w.ID, key)
-	if err != nil || n == 1 {
+	if err != nil {
+		return err
+	}
+	if n == 1 {
+		_, err := t.exec(ctx, t.d.q.updateMemberNameKeys, key, w.ID, key)
 		return err
 	}
 	found, err := t.exists(ctx, t.d.q.workspaceExists, w.ID)

@@ -62,7 +62,7 @@ func facts(t *testing.T, f *fixture, r tenancy.Reader, u tenancy.User, sc tenanc
 var factsTests = []test{
 	{"workspace scope resolves the organization and the roles", func(t *testing.T, f *fixture) {
 		w := newFactsWorld(f)
-		base := tenancy.Facts{OrgID: w.acme.ID, WorkspaceID: w.sales.ID, Policy: w.acme.Policy}
+		base := tenancy.Facts{OrgID: w.acme.ID, WorkspaceID: w.sales.ID, Policy: &w.acme.Policy}
 		for _, tc := range []struct {
 			name string
 			user tenancy.User
@@ -92,7 +92,7 @@ var factsTests = []test{
 	}},
 	{"organization scope has no workspace", func(t *testing.T, f *fixture) {
 		w := newFactsWorld(f)
-		base := tenancy.Facts{OrgID: w.acme.ID, Policy: w.acme.Policy}
+		base := tenancy.Facts{OrgID: w.acme.ID, Policy: &w.acme.Policy}
 		for _, tc := range []struct {
 			name string
 			user tenancy.User
@@ -111,11 +111,11 @@ var factsTests = []test{
 			require.Equal(t, want, got, tc.name)
 		}
 		got := facts(t, f, f.s, w.outsider, tenancy.InOrganization(w.globex.ID))
-		require.Equal(t, tenancy.Facts{OrgID: w.globex.ID, OrgAdmin: true, OrgMember: true}, got)
+		require.Equal(t, tenancy.Facts{OrgID: w.globex.ID, OrgAdmin: true, OrgMember: true, Policy: &tenancy.SecurityPolicy{}}, got)
 	}},
 	{"workspace scope wins over organization scope", func(t *testing.T, f *fixture) {
 		w := newFactsWorld(f)
-		want := tenancy.Facts{OrgID: w.acme.ID, WorkspaceID: w.sales.ID, WorkspaceRole: tenancy.RoleAdmin, OrgMember: true, Policy: w.acme.Policy}
+		want := tenancy.Facts{OrgID: w.acme.ID, WorkspaceID: w.sales.ID, WorkspaceRole: tenancy.RoleAdmin, OrgMember: true, Policy: &w.acme.Policy}
 		for _, orgID := range []uuid.UUID{w.acme.ID, w.globex.ID, uuid.New()} {
 			got := facts(t, f, f.s, w.wsAdmin, tenancy.Scope{OrgID: orgID, WorkspaceID: w.sales.ID})
 			require.Equal(t, want, got)
@@ -169,8 +169,8 @@ var factsTests = []test{
 		changed := w.acme
 		changed.Policy = tenancy.SecurityPolicy{RequireMFA: true}
 		f.update(func(tx tenancy.Tx) error { return tx.UpdateOrganization(f.ctx, changed) })
-		require.Equal(t, changed.Policy, read(ws).Policy)
-		require.Equal(t, changed.Policy, read(org).Policy)
+		require.Equal(t, &changed.Policy, read(ws).Policy)
+		require.Equal(t, &changed.Policy, read(org).Policy)
 
 		f.update(func(tx tenancy.Tx) error { return tx.DeleteWorkspace(f.ctx, w.ops.ID) })
 		require.False(t, read(org).OrgMember)
@@ -192,14 +192,14 @@ var factsTests = []test{
 			nw := f.newWorkspace(w.acme, "New", u)
 			require.NoError(t, tx.CreateWorkspace(f.ctx, nw))
 			got = facts(t, f, tx, u, tenancy.InWorkspace(nw.ID))
-			require.Equal(t, tenancy.Facts{OrgID: w.acme.ID, WorkspaceID: nw.ID, OrgAdmin: true, OrgMember: true, Policy: w.acme.Policy}, got)
+			require.Equal(t, tenancy.Facts{OrgID: w.acme.ID, WorkspaceID: nw.ID, OrgAdmin: true, OrgMember: true, Policy: &w.acme.Policy}, got)
 
 			no := f.newOrg("New Org", "")
 			require.NoError(t, tx.CreateOrganization(f.ctx, no))
-			require.Equal(t, tenancy.Facts{OrgID: no.ID}, facts(t, f, tx, u, tenancy.InOrganization(no.ID)))
+			require.Equal(t, tenancy.Facts{OrgID: no.ID, Policy: &tenancy.SecurityPolicy{}}, facts(t, f, tx, u, tenancy.InOrganization(no.ID)))
 			return nil
 		})
 		got := facts(t, f, f.s, u, tenancy.InWorkspace(w.sales.ID))
-		require.Equal(t, tenancy.Facts{OrgID: w.acme.ID, WorkspaceID: w.sales.ID, OrgAdmin: true, WorkspaceRole: tenancy.RoleAdmin, OrgMember: true, Policy: w.acme.Policy}, got)
+		require.Equal(t, tenancy.Facts{OrgID: w.acme.ID, WorkspaceID: w.sales.ID, OrgAdmin: true, WorkspaceRole: tenancy.RoleAdmin, OrgMember: true, Policy: &w.acme.Policy}, got)
 	}},
 }

@@ -239,6 +239,38 @@ var memberTests = []test{
 		rest := listFrom(t, 2, &c, listUserMemberships(f, bob.ID), membershipCursor)
 		require.Equal(t, append(want[2:], tenancy.Membership{Workspace: late, Role: tenancy.RoleMember}), rest)
 	}},
+	{"A renamed workspace moves in its members' lists", func(t *testing.T, f *fixture) {
+		ann, bob := f.user("ann"), f.user("bob")
+		acme := f.org("Acme", "acme.com", ann)
+		var ws []tenancy.Workspace
+		for _, name := range []string{"Alpha", "Beta", "Gamma"} {
+			w := f.workspace(acme, name, ann)
+			f.member(w, bob, tenancy.RoleMember)
+			ws = append(ws, w)
+		}
+		renamed := ws[0]
+		renamed.Name = "Zulu"
+		f.update(func(tx tenancy.Tx) error { return tx.UpdateWorkspace(f.ctx, renamed) })
+		var names []string
+		ms, err := f.s.ListUserMemberships(f.ctx, bob.ID, tenancy.PageQuery{Limit: 10})
+		require.NoError(t, err)
+		for _, m := range ms {
+			names = append(names, m.Workspace.Name)
+		}
+		require.Equal(t, []string{"Beta", "Gamma", "Zulu"}, names)
+		names = nil
+		ms, err = f.s.ListOrgWorkspaces(f.ctx, acme.ID, bob.ID, true, tenancy.PageQuery{Limit: 10})
+		require.NoError(t, err)
+		for _, m := range ms {
+			names = append(names, m.Workspace.Name)
+		}
+		require.Equal(t, []string{"Beta", "Gamma", "Zulu"}, names)
+		c := tenancy.Cursor{Key: tenancy.NameKey("Gamma"), ID: ws[2].ID}
+		ms, err = f.s.ListUserMemberships(f.ctx, bob.ID, tenancy.PageQuery{Limit: 10, After: &c})
+		require.NoError(t, err)
+		require.Len(t, ms, 1)
+		require.Equal(t, "Zulu", ms[0].Workspace.Name)
+	}},
 	{"UserOrgMemberships lists the user's memberships in one organization by workspace ID", func(t *testing.T, f *fixture) {
 		ann, bob := f.user("ann"), f.user("bob")
 		acme := f.org("Acme", "acme.com", ann)
