@@ -25,11 +25,7 @@ func (s *Service) authorizeAnyRole(ctx context.Context, r Reader, a Actor, act A
 	case err != nil:
 		return Facts{}, s.readFailed(ctx, err)
 	}
-	if code, reason := sessionFailure(f.securityPolicy(), &a, s.clock()); code != "" {
-		d := Decision{Action: act, Role: f.WorkspaceRole, Reason: reason, Code: code}
-		if d.Role == "" && f.OrgAdmin {
-			d.Role = RoleOrgAdmin
-		}
+	if d := s.policy.DecideAnyRole(f, a, act, s.sessionClock(f.securityPolicy())); !d.Allowed {
 		return f, s.deny(ctx, a, d, f)
 	}
 	return f, nil

@@ -141,6 +141,7 @@ const (
 // that a decision never allocates.
 const (
 	reasonNoRole        = "the user holds no role in this organization"
+	reasonAnyRole       = "any role in the organization allows it"
 	reasonNotMember     = "the user is not a member of this workspace"
 	reasonUnknownAction = "the action is not defined by the policy"
 	reasonMFA           = "the organization requires multi-factor authentication and the session did not use it"
@@ -302,26 +303,11 @@ func (p *Policy) Decide(f Facts, a Actor, act Action, now time.Time) Decision {
 // decide is Decide on facts passed by address, which the Service's hot
 // path does not copy.
 func (p *Policy) decide(f *Facts, a *Actor, act Action, now time.Time) Decision {
-	d := Decision{Action: act}
-	if !f.HasRole() {
-		d.Reason, d.Code = reasonNoRole, DeniedNoRole
+	d, wsRole, denied := p.gate(f, a, act, now)
+	if denied {
 		return d
-	}
-	var wsRole *policyRole
-	if f.WorkspaceID != uuid.Nil && f.WorkspaceRole != "" {
-		wsRole = p.workspaceRole(f.WorkspaceRole)
 	}
 	orgAdmin := p.orgAdmin
-	switch {
-	case wsRole != nil:
-		d.Role = f.WorkspaceRole
-	case f.OrgAdmin:
-		d.Role = RoleOrgAdmin
-	}
-	if code, reason := sessionFailure(f.securityPolicy(), a, now); code != "" {
-		d.Reason, d.Code = reason, code
-		return d
-	}
 	i, ok := p.lookup.find(act)
 	if !ok {
 		d.Reason, d.Code = reasonUnknownAction, DeniedUnknownAction
@@ -345,6 +331,45 @@ func (p *Policy) decide(f *Facts, a *Actor, act Action, now time.Time) Decision 
 		d.Reason = reasonNotMember
 	default:
 		d.Reason = p.noneDeny[i]
+	}
+	return d
+}
+
+// gate applies what every decision applies before any permission: the
+// actor must hold a role in the organization, then its session must meet
+// the organization's requirements. It returns the decision so far (with
+// the role that decides), the actor's workspace role in a workspace
+// scope, and whether the decision is already a denial.
+func (p *Policy) gate(f *Facts, a *Actor, act Action, now time.Time) (d Decision, wsRole *policyRole, denied bool) {
+	d = Decision{Action: act}
+	if !f.HasRole() {
+		d.Reason, d.Code = reasonNoRole, DeniedNoRole
+		return d, nil, true
+	}
+	if f.WorkspaceID != uuid.Nil && f.WorkspaceRole != "" {
+		wsRole = p.workspaceRole(f.WorkspaceRole)
+	}
+	switch {
+	case wsRole != nil:
+		d.Role = f.WorkspaceRole
+	case f.OrgAdmin:
+		d.Role = RoleOrgAdmin
+	}
+	if code, reason := sessionFailure(f.securityPolicy(), a, now); code != "" {
+		d.Reason, d.Code = reason, code
+		return d, wsRole, true
+	}
+	return d, wsRole, false
+}
+
+// DecideAnyRole decides an action that needs no permission, only a role
+// in the organization (any role) and a session that meets the
+// organization's requirements: reading the organization, leaving it or
+// one of its workspaces. It applies the same first steps as Decide.
+func (p *Policy) DecideAnyRole(f Facts, a Actor, act Action, now time.Time) Decision {
+	d, _, denied := p.gate(&f, &a, act, now)
+	if !denied {
+		d.Allowed, d.Reason = true, reasonAnyRole
 	}
 	return d
 }

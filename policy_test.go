@@ -256,3 +256,37 @@ func TestCovers(t *testing.T) {
 	assert.True(t, p.covers("", true, RoleAdmin), "org admin holds admin's rights")
 	assert.False(t, p.covers(RoleAdmin, false, "nonexistent"))
 }
+
+func TestDecideAnyRole(t *testing.T) {
+	p := DefaultPolicy()
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	mfa := &SecurityPolicy{RequireMFA: true}
+	for _, c := range []struct {
+		name    string
+		f       Facts
+		a       Actor
+		allowed bool
+		code    DenialCode
+		role    Role
+	}{
+		{"no role", Facts{OrgID: uuid.New()}, Actor{}, false, DeniedNoRole, ""},
+		{"a member of one workspace", Facts{OrgID: uuid.New(), OrgMember: true}, Actor{}, true, "", ""},
+		{"an org admin", Facts{OrgID: uuid.New(), OrgAdmin: true}, Actor{}, true, "", RoleOrgAdmin},
+		{"a custom role unknown to the policy still is a role", Facts{OrgID: uuid.New(), WorkspaceID: uuid.New(), WorkspaceRole: "viewer"}, Actor{}, true, "", ""},
+		{"a session without MFA", Facts{OrgID: uuid.New(), OrgAdmin: true, Policy: mfa}, Actor{}, false, DeniedMFA, RoleOrgAdmin},
+		{"a session with MFA", Facts{OrgID: uuid.New(), OrgAdmin: true, Policy: mfa}, Actor{MFA: true}, true, "", RoleOrgAdmin},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := p.DecideAnyRole(c.f, c.a, "organization:view", now)
+			assert.Equal(t, c.allowed, d.Allowed)
+			assert.Equal(t, c.code, d.Code)
+			assert.Equal(t, c.role, d.Role)
+			assert.NotEmpty(t, d.Reason)
+			// Whatever Decide says about the role and the session, it says too.
+			full := p.Decide(c.f, c.a, ActionViewWorkspace, now)
+			if !c.allowed {
+				assert.Equal(t, full.Code, d.Code)
+			}
+		})
+	}
+}
