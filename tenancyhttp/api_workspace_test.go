@@ -64,10 +64,16 @@ func TestMembers(t *testing.T) {
 		assert.Equal(t, "dan@acme.com", res.json["email"])
 		w.do(t, call{method: "POST", path: path, as: &w.ann, body: map[string]any{"user_id": w.dan.ID, "role": "member"}}).expect(t, http.StatusConflict, "already_exists")
 	})
-	t.Run("add by email", func(t *testing.T) {
-		res := w.do(t, call{method: "POST", path: path, as: &w.ann, body: map[string]any{"email": "Cat@Gmail.com", "role": "admin"}}).expect(t, http.StatusCreated, "")
+	t.Run("add by email finds only users of the organization", func(t *testing.T) {
+		outside := w.do(t, call{method: "POST", path: path, as: &w.ann, body: map[string]any{"email": "Cat@Gmail.com", "role": "admin"}}).expect(t, http.StatusNotFound, "not_found")
+		unknown := w.do(t, call{method: "POST", path: path, as: &w.ann, body: map[string]any{"email": "nobody@gmail.com", "role": "admin"}}).expect(t, http.StatusNotFound, "not_found")
+		assert.Equal(t, unknown.json["detail"], outside.json["detail"], "an account elsewhere looks like no account")
+		res := w.do(t, call{method: "POST", path: path, as: &w.ann, body: map[string]any{"user_id": w.cat.ID, "role": "admin"}}).expect(t, http.StatusCreated, "")
 		assert.Equal(t, w.cat.ID.String(), res.json["user_id"])
 		assert.Equal(t, "admin", res.json["role"])
+		// Now a user of the organization, cat is found by address (and is
+		// already a member here).
+		w.do(t, call{method: "POST", path: path, as: &w.ann, body: map[string]any{"email": "cat@gmail.com", "role": "member"}}).expect(t, http.StatusConflict, "already_exists")
 	})
 	t.Run("an unknown address is not found", func(t *testing.T) {
 		res := w.do(t, call{method: "POST", path: path, as: &w.ann, body: map[string]any{"email": "nobody@acme.com", "role": "member"}}).expect(t, http.StatusNotFound, "not_found")

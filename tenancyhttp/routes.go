@@ -538,15 +538,8 @@ func (a *api) addMember(w http.ResponseWriter, r *http.Request, actor tenancy.Ac
 	}
 	userID, err := parseUUID(in.UserID)
 	if in.Email != "" {
-		// Only those who may add members learn whether an address has
-		// an account.
-		if err := a.svc.Authorize(r.Context(), actor, tenancy.ActionManageMembers, tenancy.InWorkspace(wsID)); err != nil {
-			return err
-		}
-		u, err := a.svc.UserByEmail(r.Context(), in.Email)
-		if errors.Is(err, tenancy.ErrNotFound) {
-			return errNoUserWithEmail
-		} else if err != nil {
+		u, err := a.userOfOrganization(r, actor, wsID, in.Email)
+		if err != nil {
 			return err
 		}
 		userID = u.ID
@@ -558,6 +551,38 @@ func (a *api) addMember(w http.ResponseWriter, r *http.Request, actor tenancy.Ac
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, toMember(m))
+}
+
+// userOfOrganization finds the user with an address among the users of
+// the workspace's organization, for an actor who may add members there.
+// An address of no user, and one of a user of another organization only,
+// get the same not_found: an admin learns nothing about accounts outside
+// its organization (invite such an address instead).
+func (a *api) userOfOrganization(r *http.Request, actor tenancy.Actor, wsID uuid.UUID, email string) (tenancy.User, error) {
+	ctx := r.Context()
+	if err := a.svc.Authorize(ctx, actor, tenancy.ActionManageMembers, tenancy.InWorkspace(wsID)); err != nil {
+		return tenancy.User{}, err
+	}
+	ws, err := a.svc.Workspace(ctx, actor, wsID)
+	if err != nil {
+		return tenancy.User{}, err
+	}
+	u, err := a.svc.UserByEmail(ctx, email)
+	if errors.Is(err, tenancy.ErrNotFound) {
+		return tenancy.User{}, errNoUserWithEmail
+	} else if err != nil {
+		return tenancy.User{}, err
+	}
+	orgs, err := a.svc.UserOrganizations(ctx, u.ID)
+	if err != nil {
+		return tenancy.User{}, err
+	}
+	for _, m := range orgs {
+		if m.Organization.ID == ws.OrgID {
+			return u, nil
+		}
+	}
+	return tenancy.User{}, errNoUserWithEmail
 }
 
 func (a *api) setMemberRole(w http.ResponseWriter, r *http.Request, actor tenancy.Actor) error {
