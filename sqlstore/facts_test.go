@@ -302,26 +302,7 @@ func explain(t *testing.T, conn *sql.Conn, d *dialect, stmt string) []string {
 		rows, err = conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+stmt, make([]any, strings.Count(stmt, "?"))...)
 	}
 	require.NoError(t, err, stmt)
-	defer rows.Close()
-	cols, err := rows.Columns()
-	require.NoError(t, err)
-	var plan []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		for i := range vals {
-			vals[i] = new(any)
-		}
-		require.NoError(t, rows.Scan(vals...))
-		// SQLite: id, parent, notused, detail; PostgreSQL: one line.
-		switch v := (*(vals[len(vals)-1].(*any))).(type) {
-		case string:
-			plan = append(plan, v)
-		case []byte:
-			plan = append(plan, string(v))
-		}
-	}
-	require.NoError(t, rows.Err())
-	return plan
+	return planLines(t, rows)
 }
 
 var (
@@ -399,4 +380,29 @@ func TestServiceCheckIsOneQuery(t *testing.T) {
 			}
 		})
 	}
+}
+
+// planLines reads the lines of an EXPLAIN: the last column of each row
+// (SQLite: id, parent, notused, detail; PostgreSQL: one line).
+func planLines(t *testing.T, rows *sql.Rows) []string {
+	t.Helper()
+	defer rows.Close()
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	var plan []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		for i := range vals {
+			vals[i] = new(any)
+		}
+		require.NoError(t, rows.Scan(vals...))
+		switch v := (*(vals[len(vals)-1].(*any))).(type) {
+		case string:
+			plan = append(plan, v)
+		case []byte:
+			plan = append(plan, string(v))
+		}
+	}
+	require.NoError(t, rows.Err())
+	return plan
 }

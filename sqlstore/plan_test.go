@@ -171,25 +171,7 @@ func explainWith(t *testing.T, ctx context.Context, s *Store, stmt string, args 
 	}
 	rows, err := s.DB().QueryContext(ctx, prefix+stmt, args...)
 	require.NoError(t, err, stmt)
-	defer rows.Close()
-	cols, err := rows.Columns()
-	require.NoError(t, err)
-	var plan []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		for i := range vals {
-			vals[i] = new(any)
-		}
-		require.NoError(t, rows.Scan(vals...))
-		switch v := (*(vals[len(vals)-1].(*any))).(type) {
-		case string:
-			plan = append(plan, v)
-		case []byte:
-			plan = append(plan, string(v))
-		}
-	}
-	require.NoError(t, rows.Err())
-	return plan
+	return planLines(t, rows)
 }
 
 var (
