@@ -297,29 +297,31 @@ func (p *Policy) IsWorkspaceRole(r Role) bool {
 // session requirements are checked, whatever the role; then the role's
 // permission. now is the time the session age is measured against.
 func (p *Policy) Decide(f Facts, a Actor, act Action, now time.Time) Decision {
-	return p.decide(&f, &a, act, now)
+	var d Decision
+	p.decide(&d, &f, &a, act, now)
+	return d
 }
 
-// decide is Decide on facts passed by address, which the Service's hot
-// path does not copy.
-func (p *Policy) decide(f *Facts, a *Actor, act Action, now time.Time) Decision {
-	d, wsRole, denied := p.gate(f, a, act, now)
+// decide is Decide with its operands and result passed by address, which
+// the Service's hot path does not copy. d must be the zero Decision.
+func (p *Policy) decide(d *Decision, f *Facts, a *Actor, act Action, now time.Time) {
+	wsRole, denied := p.gate(d, f, a, act, now)
 	if denied {
-		return d
+		return
 	}
 	orgAdmin := p.orgAdmin
 	i, ok := p.lookup.find(act)
 	if !ok {
 		d.Reason, d.Code = reasonUnknownAction, DeniedUnknownAction
-		return d
+		return
 	}
 	if wsRole != nil && wsRole.bits.has(i) {
 		d.Allowed, d.Reason = true, wsRole.allow[i]
-		return d
+		return
 	}
 	if f.OrgAdmin && orgAdmin.bits.has(i) {
 		d.Allowed, d.Role, d.Reason = true, RoleOrgAdmin, orgAdmin.allow[i]
-		return d
+		return
 	}
 	d.Code = DeniedPermission
 	switch {
@@ -332,19 +334,18 @@ func (p *Policy) decide(f *Facts, a *Actor, act Action, now time.Time) Decision 
 	default:
 		d.Reason = p.noneDeny[i]
 	}
-	return d
 }
 
 // gate applies what every decision applies before any permission: the
 // actor must hold a role in the organization, then its session must meet
-// the organization's requirements. It returns the decision so far (with
-// the role that decides), the actor's workspace role in a workspace
-// scope, and whether the decision is already a denial.
-func (p *Policy) gate(f *Facts, a *Actor, act Action, now time.Time) (d Decision, wsRole *policyRole, denied bool) {
-	d = Decision{Action: act}
+// the organization's requirements. It fills in d so far (with the role
+// that decides), and returns the actor's workspace role in a workspace
+// scope and whether d is already a denial.
+func (p *Policy) gate(d *Decision, f *Facts, a *Actor, act Action, now time.Time) (wsRole *policyRole, denied bool) {
+	d.Action = act
 	if !f.HasRole() {
 		d.Reason, d.Code = reasonNoRole, DeniedNoRole
-		return d, nil, true
+		return nil, true
 	}
 	if f.WorkspaceID != uuid.Nil && f.WorkspaceRole != "" {
 		wsRole = p.workspaceRole(f.WorkspaceRole)
@@ -357,9 +358,9 @@ func (p *Policy) gate(f *Facts, a *Actor, act Action, now time.Time) (d Decision
 	}
 	if code, reason := sessionFailure(f.securityPolicy(), a, now); code != "" {
 		d.Reason, d.Code = reason, code
-		return d, wsRole, true
+		return wsRole, true
 	}
-	return d, wsRole, false
+	return wsRole, false
 }
 
 // DecideAnyRole decides an action that needs no permission, only a role
@@ -367,8 +368,8 @@ func (p *Policy) gate(f *Facts, a *Actor, act Action, now time.Time) (d Decision
 // organization's requirements: reading the organization, leaving it or
 // one of its workspaces. It applies the same first steps as Decide.
 func (p *Policy) DecideAnyRole(f Facts, a Actor, act Action, now time.Time) Decision {
-	d, _, denied := p.gate(&f, &a, act, now)
-	if !denied {
+	var d Decision
+	if _, denied := p.gate(&d, &f, &a, act, now); !denied {
 		d.Allowed, d.Reason = true, reasonAnyRole
 	}
 	return d

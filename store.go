@@ -272,20 +272,20 @@ type Facts struct {
 	OrgID uuid.UUID
 	// WorkspaceID is the scope's workspace, uuid.Nil for an org scope.
 	WorkspaceID uuid.UUID
-	// OrgAdmin reports whether the user is an Organization Admin.
-	OrgAdmin bool
 	// WorkspaceRole is the user's role in the workspace, "" if none or in
 	// an org scope.
 	WorkspaceRole Role
-	// OrgMember reports whether the user is a member of at least one
-	// workspace of the organization.
-	OrgMember bool
 	// Policy is the organization's security policy, never nil in the
 	// facts AccessFacts returns. It points to the store's copy (which the
 	// store replaces, never changes), so reading the facts copies no
 	// policy; it must be treated as read-only. A nil Policy is the zero
 	// policy.
 	Policy *SecurityPolicy
+	// OrgAdmin reports whether the user is an Organization Admin.
+	OrgAdmin bool
+	// OrgMember reports whether the user is a member of at least one
+	// workspace of the organization.
+	OrgMember bool
 }
 
 // zeroPolicy stands for a nil Facts.Policy.

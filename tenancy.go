@@ -115,8 +115,8 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 // the next call.
 func (s *Service) Check(ctx context.Context, a Actor, act Action, sc Scope) (Decision, error) {
 	var f Facts
-	d, err := s.decide(ctx, s.store, &a, act, sc, &f)
-	if errors.Is(err, ErrNotFound) {
+	var d Decision
+	if err := s.decide(ctx, s.store, &a, act, sc, &f, &d); errors.Is(err, ErrNotFound) {
 		d = noRoleDecision(act)
 	} else if err != nil {
 		return Decision{}, err
@@ -132,7 +132,8 @@ func (s *Service) Check(ctx context.Context, a Actor, act Action, sc Scope) (Dec
 // no role in the organization, or it does not exist), or a store failure.
 func (s *Service) Authorize(ctx context.Context, a Actor, act Action, sc Scope) error {
 	var f Facts
-	d, err := s.decide(ctx, s.store, &a, act, sc, &f)
+	var d Decision
+	err := s.decide(ctx, s.store, &a, act, sc, &f, &d)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return s.deny(ctx, a, noRoleDecision(act), Facts{})
@@ -150,11 +151,11 @@ func noRoleDecision(act Action) Decision {
 	return Decision{Action: act, Reason: reasonNoRole, Code: DeniedNoRole}
 }
 
-// decide reads the facts through r into f and decides. It returns
-// ErrNotFound if the scope does not exist. f is filled in place, and
-// handed to the policy by address, because Check must not copy it more
-// than it has to.
-func (s *Service) decide(ctx context.Context, r Reader, a *Actor, act Action, sc Scope, f *Facts) (Decision, error) {
+// decide reads the facts through r into f and decides into d (the zero
+// Decision). It returns ErrNotFound if the scope does not exist. f and d
+// are filled in place, and handed to the policy by address, because Check
+// must not copy them more than it has to.
+func (s *Service) decide(ctx context.Context, r Reader, a *Actor, act Action, sc Scope, f *Facts, d *Decision) error {
 	var err error
 	*f, err = r.AccessFacts(ctx, a.UserID, sc)
 	if err != nil {
@@ -162,9 +163,10 @@ func (s *Service) decide(ctx context.Context, r Reader, a *Actor, act Action, sc
 			s.storeFailed(ctx, "access facts", err)
 		}
 		*f = Facts{}
-		return Decision{}, err
+		return err
 	}
-	return s.policy.decide(f, a, act, s.sessionClock(f.securityPolicy())), nil
+	s.policy.decide(d, f, a, act, s.sessionClock(f.securityPolicy()))
+	return nil
 }
 
 // deny logs a denial at debug level and returns it as an error. An actor
@@ -195,7 +197,8 @@ func (s *Service) logDenial(ctx context.Context, a Actor, d Decision, f *Facts) 
 // otherwise.
 func (s *Service) authorize(ctx context.Context, r Reader, a Actor, act Action, sc Scope) (Facts, error) {
 	var f Facts
-	d, err := s.decide(ctx, r, &a, act, sc, &f)
+	var d Decision
+	err := s.decide(ctx, r, &a, act, sc, &f, &d)
 	switch {
 	case errors.Is(err, ErrNotFound), err == nil && !f.HasRole():
 		return Facts{}, notFound(sc)

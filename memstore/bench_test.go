@@ -88,3 +88,31 @@ func BenchmarkListPage(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMemberWrite adds a member to the hot workspace and removes it,
+// in one transaction each, at growing sizes: what a write pays to keep
+// the access index that AccessFacts reads without a lock.
+func BenchmarkMemberWrite(b *testing.B) {
+	ctx := context.Background()
+	for _, members := range []int{1_000, 50_000} {
+		b.Run(fmt.Sprintf("members=%d", members), func(b *testing.B) {
+			s, _, ws := populate(b, members, 0)
+			u := tenancy.User{ID: uuid.New(), Email: "new@acme.com"}
+			if err := s.Update(ctx, func(tx tenancy.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				err := s.Update(ctx, func(tx tenancy.Tx) error {
+					return tx.AddMember(ctx, tenancy.Member{WorkspaceID: ws, UserID: u.ID, Role: tenancy.RoleMember})
+				})
+				if err == nil {
+					err = s.Update(ctx, func(tx tenancy.Tx) error { return tx.RemoveMember(ctx, ws, u.ID) })
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,11 +18,14 @@ var _ tenancy.Store = (*Store)(nil)
 type Store struct {
 	mu sync.RWMutex
 	st state
+	// access is the access index as of the last commit, which
+	// AccessFacts reads without taking mu.
+	access atomic.Pointer[accessIndex]
 }
 
 // New returns an empty Store.
 func New() *Store {
-	return &Store{st: state{
+	s := &Store{st: state{
 		users:          map[uuid.UUID]tenancy.User{},
 		usersByEmail:   map[string]uuid.UUID{},
 		usersByExtID:   map[string]uuid.UUID{},
@@ -36,6 +40,7 @@ func New() *Store {
 		wsMembers:      map[uuid.UUID]map[uuid.UUID]struct{}{},
 		userWorkspaces: map[uuid.UUID]map[uuid.UUID]struct{}{},
 		orgMembers:     map[uuid.UUID]map[uuid.UUID]int{},
+		access:         newAccessIndex(),
 		invitations:    map[uuid.UUID]tenancy.InvitationRecord{},
 		invByHash:      map[string]uuid.UUID{},
 		invByEmail:     map[wsEmail]uuid.UUID{},
@@ -47,6 +52,8 @@ func New() *Store {
 		userWsByName:   map[uuid.UUID]ordered{},
 		orgUsers:       map[uuid.UUID]ordered{},
 	}}
+	s.access.Store(s.st.access)
+	return s
 }
 
 // Update runs fn in a transaction. It holds the store's write lock until fn
@@ -69,17 +76,18 @@ func (s *Store) Update(ctx context.Context, fn func(tx tenancy.Tx) error) error 
 	}()
 	err := fn(t)
 	committed = err == nil
+	if committed {
+		s.access.Store(s.st.access)
+	}
 	return err
 }
 
-// AccessFacts implements tenancy.Reader. It allocates nothing when the
-// scope exists; the returned Policy points to the store's copy, which a
-// write replaces and never changes.
-func (s *Store) AccessFacts(ctx context.Context, userID uuid.UUID, scope tenancy.Scope) (tenancy.Facts, error) {
-	s.mu.RLock()
-	f, err := s.st.AccessFacts(ctx, userID, scope) // cannot panic: no defer on the hot path
-	s.mu.RUnlock()
-	return f, err
+// AccessFacts implements tenancy.Reader. It takes no lock: it reads the
+// access index of the last commit, and allocates nothing when the scope
+// exists. The returned Policy points to the store's copy, which a write
+// replaces and never changes.
+func (s *Store) AccessFacts(_ context.Context, userID uuid.UUID, scope tenancy.Scope) (tenancy.Facts, error) {
+	return s.access.Load().readFacts(userID, scope)
 }
 
 // ListAuditEvents implements tenancy.Reader.

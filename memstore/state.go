@@ -38,6 +38,11 @@ type state struct {
 	userWorkspaces map[uuid.UUID]map[uuid.UUID]struct{} // user → workspaces
 	orgMembers     map[uuid.UUID]map[uuid.UUID]int      // org → user → workspaces of org it is a member of
 
+	// access is the access index as the running transaction sees it
+	// (the published one between transactions). It repeats facts the
+	// maps above hold.
+	access *accessIndex
+
 	invitations   map[uuid.UUID]tenancy.InvitationRecord
 	invByHash     map[string]uuid.UUID
 	invByEmail    map[wsEmail]uuid.UUID
@@ -56,12 +61,7 @@ type state struct {
 
 type workspace struct {
 	tenancy.Workspace
-	key string                // tenancy.NameKey(Name)
-	org *tenancy.Organization // st.orgs[OrgID], replaced with it
-	// roles holds the members' roles, as members does: a small map of
-	// the workspace's own that AccessFacts reads, made with the workspace
-	// and shared by the values that replace it.
-	roles map[uuid.UUID]tenancy.Role
+	key string // tenancy.NameKey(Name)
 }
 
 type member struct {
@@ -87,31 +87,7 @@ func notFound(format string, args ...any) error {
 
 // AccessFacts implements tenancy.Reader.
 func (st *state) AccessFacts(_ context.Context, userID uuid.UUID, scope tenancy.Scope) (tenancy.Facts, error) {
-	var f tenancy.Facts
-	var o *tenancy.Organization
-	if scope.WorkspaceID != uuid.Nil {
-		w, ok := st.workspaces[scope.WorkspaceID]
-		if !ok {
-			return tenancy.Facts{}, notFound("workspace %s", scope.WorkspaceID)
-		}
-		f.WorkspaceID = w.ID
-		f.OrgID = w.OrgID
-		f.WorkspaceRole = w.roles[userID]
-		o = w.org
-	} else {
-		f.OrgID = scope.OrgID
-		if o = st.orgs[f.OrgID]; o == nil {
-			return tenancy.Facts{}, notFound("organization %s", f.OrgID)
-		}
-	}
-	if admins := st.orgAdmins[f.OrgID]; len(admins) > 0 {
-		_, f.OrgAdmin = admins[userID]
-	}
-	// A member of the workspace is a member of its organization: the
-	// count need not be read.
-	f.OrgMember = f.WorkspaceRole != "" || st.orgMembers[f.OrgID][userID] > 0
-	f.Policy = &o.Policy
-	return f, nil
+	return st.access.readFacts(userID, scope)
 }
 
 // ListAuditEvents implements tenancy.Reader. The organization's log is

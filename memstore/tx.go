@@ -18,6 +18,7 @@ import (
 // an undo closure for every change.
 type tx struct {
 	*state
+	accessWriter
 	undo []func()
 	done bool
 }
@@ -248,6 +249,7 @@ func (t *tx) CreateOrganization(_ context.Context, o tenancy.Organization) error
 	}
 	o = o.Clone()
 	put(t, t.orgs, o.ID, &o)
+	t.refreshOrgAccess(o.ID)
 	if o.Domain != "" {
 		put(t, t.orgsByDomain, o.Domain, o.ID)
 	}
@@ -277,11 +279,7 @@ func (t *tx) UpdateOrganization(_ context.Context, o tenancy.Organization) error
 	n := *old
 	n.Name, n.Domain, n.Billing, n.Policy = o.Name, o.Domain, o.Billing, o.Policy.Clone()
 	put(t, t.orgs, o.ID, &n)
-	for wsID := range t.orgWorkspaces[o.ID] {
-		w := t.workspaces[wsID]
-		w.org = &n
-		put(t, t.workspaces, wsID, w)
-	}
+	t.refreshOrgAccess(o.ID)
 	return nil
 }
 
@@ -308,6 +306,7 @@ func (t *tx) DeleteOrganization(ctx context.Context, id uuid.UUID) error {
 		del(t, t.orgsByDomain, o.Domain)
 	}
 	del(t, t.orgs, id)
+	t.delOrgAccess(id)
 	return nil
 }
 
@@ -330,6 +329,8 @@ func (t *tx) AddOrgAdmin(_ context.Context, orgID, userID uuid.UUID, at time.Tim
 	}
 	putIn(t, t.orgAdmins, orgID, userID, at)
 	putIn(t, t.userAdminOrgs, userID, orgID, struct{}{})
+	t.setOrgRole(orgID, userID, func(r *orgRole) { r.admin = true })
+	t.refreshOrgAccess(orgID)
 	return nil
 }
 
@@ -349,6 +350,8 @@ func (t *tx) RemoveOrgAdmin(_ context.Context, orgID, userID uuid.UUID) error {
 func (t *tx) removeOrgAdmin(orgID, userID uuid.UUID) {
 	delIn(t, t.orgAdmins, orgID, userID)
 	delIn(t, t.userAdminOrgs, userID, orgID)
+	t.setOrgRole(orgID, userID, func(r *orgRole) { r.admin = false })
+	t.refreshOrgAccess(orgID)
 	if t.orgMembers[orgID][userID] == 0 {
 		indexRemove(t, t.orgUsers, orgID, entry{t.users[userID].Email, userID})
 	}
@@ -388,7 +391,8 @@ func (t *tx) CreateWorkspace(_ context.Context, w tenancy.Workspace) error {
 	if _, ok := t.workspaceNames[orgName{w.OrgID, key}]; ok {
 		return alreadyExists("workspace %q in organization %s", w.Name, w.OrgID)
 	}
-	put(t, t.workspaces, w.ID, workspace{Workspace: w, key: key, org: t.orgs[w.OrgID], roles: map[uuid.UUID]tenancy.Role{}})
+	put(t, t.workspaces, w.ID, workspace{Workspace: w, key: key})
+	t.addWsAccess(w.ID, w.OrgID)
 	putIn(t, t.orgWorkspaces, w.OrgID, w.ID, struct{}{})
 	put(t, t.workspaceNames, orgName{w.OrgID, key}, w.ID)
 	indexAdd(t, t.wsByName, w.OrgID, entry{key, w.ID})
@@ -443,6 +447,7 @@ func (t *tx) DeleteWorkspace(_ context.Context, id uuid.UUID) error {
 	indexRemove(t, t.wsByName, w.OrgID, entry{w.key, id})
 	delIn(t, t.orgWorkspaces, w.OrgID, id)
 	del(t, t.workspaces, id)
+	t.delWsAccess(id)
 	return nil
 }
 
@@ -464,7 +469,7 @@ func (t *tx) AddMember(_ context.Context, m tenancy.Member) error {
 	}
 	email := t.users[m.UserID].Email
 	put(t, t.members, k, member{role: m.Role, createdAt: m.CreatedAt})
-	put(t, w.roles, m.UserID, m.Role)
+	t.setRoleAccess(m.WorkspaceID, m.UserID, m.Role)
 	putIn(t, t.wsMembers, m.WorkspaceID, m.UserID, struct{}{})
 	putIn(t, t.userWorkspaces, m.UserID, m.WorkspaceID, struct{}{})
 	indexAdd(t, t.membersByEmail, m.WorkspaceID, entry{email, m.UserID})
@@ -474,6 +479,9 @@ func (t *tx) AddMember(_ context.Context, m tenancy.Member) error {
 		indexAdd(t, t.orgUsers, w.OrgID, entry{email, m.UserID})
 	}
 	putIn(t, t.orgMembers, w.OrgID, m.UserID, n+1)
+	if n == 0 {
+		t.setOrgRole(w.OrgID, m.UserID, func(r *orgRole) { r.member = true })
+	}
 	return nil
 }
 
@@ -489,7 +497,7 @@ func (t *tx) SetMemberRole(_ context.Context, wsID, userID uuid.UUID, r tenancy.
 	}
 	m.role = r
 	put(t, t.members, k, m)
-	put(t, t.workspaces[wsID].roles, userID, r)
+	t.setRoleAccess(wsID, userID, r)
 	return nil
 }
 
@@ -508,7 +516,7 @@ func (t *tx) RemoveMember(_ context.Context, wsID, userID uuid.UUID) error {
 func (t *tx) removeMember(orgID, wsID, userID uuid.UUID) {
 	email := t.users[userID].Email
 	del(t, t.members, wsUser{wsID, userID})
-	del(t, t.workspaces[wsID].roles, userID)
+	t.delRoleAccess(wsID, userID)
 	delIn(t, t.wsMembers, wsID, userID)
 	delIn(t, t.userWorkspaces, userID, wsID)
 	indexRemove(t, t.membersByEmail, wsID, entry{email, userID})
@@ -517,6 +525,7 @@ func (t *tx) removeMember(orgID, wsID, userID uuid.UUID) {
 		putIn(t, t.orgMembers, orgID, userID, n-1)
 	} else {
 		delIn(t, t.orgMembers, orgID, userID)
+		t.setOrgRole(orgID, userID, func(r *orgRole) { r.member = false })
 		if _, admin := t.orgAdmins[orgID][userID]; !admin {
 			indexRemove(t, t.orgUsers, orgID, entry{email, userID})
 		}
