@@ -122,7 +122,7 @@ func (s *Service) Check(ctx context.Context, a Actor, act Action, sc Scope) (Dec
 		return Decision{}, err
 	}
 	if !d.Allowed {
-		s.logDenial(ctx, a, d, &f)
+		s.logDenial(ctx, &a, &d, &f)
 	}
 	return d, nil
 }
@@ -172,12 +172,12 @@ func (s *Service) decide(ctx context.Context, r Reader, a *Actor, act Action, sc
 // deny logs a denial at debug level and returns it as an error. An actor
 // without a role gets an error that also matches ErrNotFound.
 func (s *Service) deny(ctx context.Context, a Actor, d Decision, f Facts) *DeniedError {
-	s.logDenial(ctx, a, d, &f)
+	s.logDenial(ctx, &a, &d, &f)
 	return &DeniedError{Decision: d, noRole: d.Code == DeniedNoRole, logged: true}
 }
 
 // logDenial logs a denied decision at debug level.
-func (s *Service) logDenial(ctx context.Context, a Actor, d Decision, f *Facts) {
+func (s *Service) logDenial(ctx context.Context, a *Actor, d *Decision, f *Facts) {
 	if !s.log.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
@@ -263,7 +263,7 @@ func (s *Service) update(ctx context.Context, fn func(tx Tx, rec *recorder) erro
 		switch {
 		case errors.As(err, &denied):
 			if !denied.logged {
-				s.logDenial(ctx, Actor{}, denied.Decision, &Facts{})
+				s.logDenial(ctx, &Actor{}, &denied.Decision, &Facts{})
 				denied.logged = true
 			}
 		case !isDomainError(err):
