@@ -111,6 +111,12 @@ func hostileCases() []hostileCase {
 			require.True(t, utf8.ValidString(s), "%s is not valid UTF-8", what)
 			require.LessOrEqual(t, len(s), max)
 			require.False(t, strings.ContainsFunc(s, unicode.IsControl), "%s holds a control character", what)
+			require.False(t, strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }),
+				"%s holds a bidi control", what)
+			if what != "note" {
+				require.False(t, strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Cf, r) }),
+					"%s holds an invisible format character", what)
+			}
 		}
 	}
 	anything := func(*testing.T, *mxEnv, any) {}

@@ -69,7 +69,8 @@ func (o *Operator) CreateOrganization(ctx context.Context, name, domain string, 
 // MaxNoteLength bounds an operator's note, in characters.
 const MaxNoteLength = 1000
 
-// validNote checks an operator's note: printable text of at most
+// validNote checks an operator's note: printable text (no control or bidi
+// control characters) of at most
 // MaxNoteLength characters; support tooling should always give one.
 func validNote(note string) (string, error) {
 	note = strings.TrimSpace(note)

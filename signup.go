@@ -17,7 +17,8 @@ type SignUpRequest struct {
 	// ID is the host's own ID for the user; uuid.New() when uuid.Nil.
 	ID uuid.UUID
 	// ExternalID is the identity provider's subject ("auth0|123"),
-	// unique when set; see UserByExternalID.
+	// unique when set; see UserByExternalID. At most MaxExternalIDLength
+	// bytes of UTF-8 with no control, bidi or invisible format character.
 	ExternalID string
 }
 
@@ -80,12 +81,13 @@ func (s *Service) SignUp(ctx context.Context, r SignUpRequest) (SignUpResult, er
 }
 
 // validExternalID checks an identity provider's subject: "" or up to
-// MaxExternalIDLength bytes of printable UTF-8.
+// MaxExternalIDLength bytes of UTF-8 without control, bidi or invisible
+// format characters.
 func validExternalID(id string) error {
 	if len(id) > MaxExternalIDLength {
 		return invalid("external ID is over %d bytes", MaxExternalIDLength)
 	}
-	return printable("external ID", id)
+	return identifier("external ID", id)
 }
 
 // ConfirmEmail records that the user's address is now verified and applies

@@ -39,7 +39,9 @@ func (o Organization) Clone() Organization {
 }
 
 // Billing holds an organization's billing contact and the host's customer
-// reference (for example a payment provider's customer ID).
+// reference (for example a payment provider's customer ID): at most
+// MaxCustomerRefLength bytes with no control, bidi or invisible format
+// character.
 type Billing struct{ Email, CustomerRef string }
 
 // SecurityPolicy is an organization's security policy. It applies to every

@@ -22,7 +22,11 @@ const (
 	MaxInvitationTTL     = 365 * 24 * time.Hour
 )
 
-// printable rejects invalid UTF-8 and control characters.
+// printable rejects invalid UTF-8, control characters and the bidi
+// controls that reorder text as it is shown (U+202A–U+202E, U+2066–U+2069,
+// marks like U+200F): free text, such as an operator's note, must read in
+// a log or an admin screen as it was written. It allows other format
+// characters, like the zero-width joiner of emoji sequences.
 func printable(what, s string) error {
 	if !utf8.ValidString(s) {
 		return invalid("%s is not valid UTF-8", what)
@@ -30,8 +34,29 @@ func printable(what, s string) error {
 	if strings.ContainsFunc(s, unicode.IsControl) {
 		return invalid("%s contains a control character", what)
 	}
+	if strings.ContainsFunc(s, isBidiControl) {
+		return invalid("%s contains a bidi control character", what)
+	}
 	return nil
 }
+
+func isBidiControl(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }
+
+// identifier is printable for an identifier (an external ID, a customer
+// reference): it also rejects every invisible format character (zero-width
+// spaces and joiners, U+FEFF, tags), so that two identifiers that look the
+// same are the same.
+func identifier(what, s string) error {
+	if err := printable(what, s); err != nil {
+		return err
+	}
+	if strings.ContainsFunc(s, isFormat) {
+		return invalid("%s contains an invisible format character", what)
+	}
+	return nil
+}
+
+func isFormat(r rune) bool { return unicode.Is(unicode.Cf, r) }
 
 // Validate checks the billing details and returns them normalized: the
 // email parsed (or empty), the customer reference trimmed. Errors match
@@ -48,7 +73,7 @@ func (b Billing) Validate() (Billing, error) {
 	if len(b.CustomerRef) > MaxCustomerRefLength {
 		return Billing{}, invalid("customer reference is over %d bytes", MaxCustomerRefLength)
 	}
-	if err := printable("customer reference", b.CustomerRef); err != nil {
+	if err := identifier("customer reference", b.CustomerRef); err != nil {
 		return Billing{}, err
 	}
 	return b, nil
