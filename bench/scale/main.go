@@ -416,15 +416,20 @@ func run(ctx context.Context, svc *tenancy.Service, w *world, d time.Duration, i
 		{"denied (member, own workspace)", tenancy.ActionCreateSource, false, false},
 		{"denied (no role in the organization)", tenancy.ActionViewWorkspace, true, false},
 	} {
+		// next returns the next request of the sequence both engines
+		// decide.
 		i := 0
-		floor, err := measure("floor, "+c.name, d, func() error {
+		next := func() (tenancy.Actor, uuid.UUID) {
 			i = (i + 1) % len(w.checks)
-			k := w.checks[i]
-			ws := k.own
-			if c.other {
-				ws = k.other
+			if k := w.checks[i]; !c.other {
+				return k.actor, k.own
+			} else {
+				return k.actor, k.other
 			}
-			if w.floor.Check(k.actor.UserID, c.act, ws) != c.want {
+		}
+		floor, err := measure("floor, "+c.name, d, func() error {
+			a, ws := next()
+			if w.floor.Check(a.UserID, c.act, ws) != c.want {
 				return fmt.Errorf("the floor decided otherwise")
 			}
 			return nil
@@ -433,13 +438,8 @@ func run(ctx context.Context, svc *tenancy.Service, w *world, d time.Duration, i
 			return err
 		}
 		r, err := measure("Check, "+c.name, d, func() error {
-			i = (i + 1) % len(w.checks)
-			k := w.checks[i]
-			ws := k.own
-			if c.other {
-				ws = k.other
-			}
-			dec, err := svc.Check(ctx, k.actor, c.act, tenancy.InWorkspace(ws))
+			a, ws := next()
+			dec, err := svc.Check(ctx, a, c.act, tenancy.InWorkspace(ws))
 			if err == nil && dec.Allowed != c.want {
 				err = fmt.Errorf("decision %+v", dec)
 			}
