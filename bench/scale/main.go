@@ -421,11 +421,11 @@ func run(ctx context.Context, svc *tenancy.Service, w *world, d time.Duration, i
 		i := 0
 		next := func() (tenancy.Actor, uuid.UUID) {
 			i = (i + 1) % len(w.checks)
-			if k := w.checks[i]; !c.other {
-				return k.actor, k.own
-			} else {
+			k := w.checks[i]
+			if c.other {
 				return k.actor, k.other
 			}
+			return k.actor, k.own
 		}
 		floor, err := measure("floor, "+c.name, d, func() error {
 			a, ws := next()
