@@ -10,15 +10,57 @@ import (
 	"github.com/tenancykit/tenancy"
 )
 
-// querier runs statements: the pool, or a transaction.
+// querier runs statements: the pool, a transaction, or a transaction
+// whose statements are sent in batches (pipeTx). Its results are
+// interfaces, so that the scan code below serves them all.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (rows, error)
+	// QueryRowContext returns the first row of the query; its Scan
+	// returns sql.ErrNoRows if there is none.
+	QueryRowContext(ctx context.Context, query string, args ...any) scanner
 }
 
-// scanner is a *sql.Row or *sql.Rows.
+// rows are the rows of a query: a *sql.Rows, or the Rows of a Batch.
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+// scanner is a row (a *sql.Row) or rows.
 type scanner interface{ Scan(dest ...any) error }
+
+// dbQuerier runs statements on a pool.
+type dbQuerier struct{ *sql.DB }
+
+func (q dbQuerier) QueryContext(ctx context.Context, query string, args ...any) (rows, error) {
+	return sqlRows(q.DB.QueryContext(ctx, query, args...))
+}
+
+func (q dbQuerier) QueryRowContext(ctx context.Context, query string, args ...any) scanner {
+	return q.DB.QueryRowContext(ctx, query, args...)
+}
+
+// txQuerier runs statements in a database/sql transaction.
+type txQuerier struct{ *sql.Tx }
+
+func (q txQuerier) QueryContext(ctx context.Context, query string, args ...any) (rows, error) {
+	return sqlRows(q.Tx.QueryContext(ctx, query, args...))
+}
+
+func (q txQuerier) QueryRowContext(ctx context.Context, query string, args ...any) scanner {
+	return q.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// sqlRows returns r as rows: nil, not a nil *sql.Rows, on an error.
+func sqlRows(r *sql.Rows, err error) (rows, error) {
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
 
 // txState is what a transaction remembers across its statements.
 type txState struct {
@@ -28,7 +70,7 @@ type txState struct {
 }
 
 // reader implements tenancy.Reader on a querier. The Store reads through
-// the pool, a transaction through its *sql.Tx.
+// the pool, a transaction through its *sql.Tx or its pipeTx.
 type reader struct {
 	d     *dialect
 	q     querier
@@ -46,7 +88,7 @@ func (r *reader) err(err error) error {
 }
 
 // one reads a single row with scan; sql.ErrNoRows becomes missing().
-func one[T any](r *reader, row *sql.Row, scan func(scanner) (T, error), missing func() error) (T, error) {
+func one[T any](r *reader, row scanner, scan func(scanner) (T, error), missing func() error) (T, error) {
 	v, err := scan(row)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -411,7 +453,7 @@ func (r *reader) AccessFacts(ctx context.Context, userID uuid.UUID, scope tenanc
 		pd   cachedPolicyDest
 	}{}
 	v.pd = cachedPolicyDest{c: r.cache, p: &v.f.Policy}
-	var row *sql.Row
+	var row scanner
 	if scope.WorkspaceID != uuid.Nil {
 		v.f.WorkspaceID = scope.WorkspaceID
 		row = r.q.QueryRowContext(ctx, r.d.q.factsWorkspace, userID, userID, userID, scope.WorkspaceID)

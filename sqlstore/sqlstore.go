@@ -112,7 +112,7 @@ func New(db *sql.DB, d Dialect) (*Store, error) {
 }
 
 func newStore(db *sql.DB, d *dialect) *Store {
-	s := &Store{db: db, reader: reader{d: d, q: db, cache: &policyCache{}}}
+	s := &Store{db: db, reader: reader{d: d, q: dbQuerier{db}, cache: &policyCache{}}}
 	if !d.postgres {
 		s.writers = make(chan struct{}, 1)
 		s.stmts = &stmtCache{db: db, all: d.q.all}
@@ -200,7 +200,7 @@ func (s *Store) attempt(ctx context.Context, fn func(tx tenancy.Tx) error) (retr
 		return retryable(err), err
 	}
 	state := &txState{}
-	t := &tx{reader: reader{d: s.d, q: sqlTx, cache: s.cache, state: state}}
+	t := &tx{reader: reader{d: s.d, q: txQuerier{sqlTx}, cache: s.cache, state: state}}
 	if s.stmts != nil {
 		t.q = txStmts{tx: sqlTx, stmts: s.stmts}
 	}
