@@ -22,7 +22,12 @@ import (
 // Inserts that reference other rows take them from a SELECT, so a missing
 // row is also "no row inserted" rather than a foreign key violation. The
 // database's constraints remain the backstop, translated by the dialect.
-type tx struct{ reader }
+type tx struct {
+	reader
+	// pipe is the transaction's pipeTx when its statements are
+	// pipelined, nil otherwise.
+	pipe *pipeTx
+}
 
 var _ tenancy.Tx = (*tx)(nil)
 

@@ -17,6 +17,11 @@
 // and closes a connection idle for 5 minutes. Tune it through Store.DB.
 // Any number of Stores, in one process or many, may share one database.
 //
+// The Store that Open returns pipelines its transactions: each runs on one
+// connection, its statements sent as pgx batches, one network round trip
+// each (BEGIN with the first statement).
+//
 // A host that opens its own pool for sqlstore.New needs only
-// github.com/jackc/pgx/v5/stdlib, not this package.
+// github.com/jackc/pgx/v5/stdlib, not this package; such a Store does not
+// pipeline: each statement, BEGIN and COMMIT included, is a round trip.
 package postgres
