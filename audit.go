@@ -82,13 +82,16 @@ type recorder struct {
 }
 
 // record appends e to the transaction's audit log, filling ID and At.
+// The append is deferred (see WriteDeferrer) where the Tx can: an event's
+// only failures are a store failure or an ID already taken, which every
+// caller returns unchanged, and no caller branches on either.
 func (r *recorder) record(ctx context.Context, tx Tx, e AuditEvent) error {
 	id, err := uuid.NewV7()
 	if err != nil {
 		return err
 	}
 	e.ID, e.At = id, r.now
-	if err := tx.AppendAudit(ctx, e); err != nil {
+	if err := deferred(tx).AppendAudit(ctx, e); err != nil {
 		return err
 	}
 	e.Details = maps.Clone(e.Details)

@@ -58,6 +58,44 @@ type Tx interface {
 	ScrubAuditEmail(ctx context.Context, email string) (int, error)
 }
 
+// WriteDeferrer is implemented by a Tx that can send some writes later
+// than they are made, saving the network round trip of each: sqlstore's
+// pipelined transactions on PostgreSQL send them with the transaction's
+// next statement or its commit. It is optional; the Service uses it where
+// a Tx has it, and writes through the Tx itself where it has not.
+type WriteDeferrer interface {
+	// Deferred returns the transaction's deferred writer.
+	Deferred() DeferredWriter
+}
+
+// DeferredWriter holds the writes a transaction may send later: with its
+// next statement, or with its commit. Each method is the Tx method of the
+// same name, with its sentinel errors, but a write may be sent only
+// later, having returned nil: its error is then returned by the call that
+// sends it (whichever Tx method that is) or by Update, and the
+// transaction keeps nothing. Reads of the transaction see every write
+// made before them, deferred or not.
+//
+// A caller may defer only a write whose error it returns unchanged,
+// ending the transaction, and must take any error met after a deferred
+// write as possibly that write's: not as the answer of the call that
+// returned it (a lookup's ErrNotFound). A Tx is itself a DeferredWriter
+// that sends every write at once.
+type DeferredWriter interface {
+	CreateOrganization(ctx context.Context, o Organization) error
+	AddOrgAdmin(ctx context.Context, orgID, userID uuid.UUID, at time.Time) error
+	AddMember(ctx context.Context, m Member) error
+	AppendAudit(ctx context.Context, e AuditEvent) error
+}
+
+// deferred returns tx's deferred writer (WriteDeferrer), or tx itself.
+func deferred(tx Tx) DeferredWriter {
+	if d, ok := tx.(WriteDeferrer); ok {
+		return d.Deferred()
+	}
+	return tx
+}
+
 // Reader holds the queries shared by a Store and a Tx.
 type Reader interface {
 	UserReader

@@ -133,4 +133,55 @@ func TestPipelinedTransactions(t *testing.T) {
 		_, err = s.User(ctx, cid.ID)
 		require.NoError(t, err, "the pool serves transactions again")
 	})
+
+	t.Run("deferred writes go with the next statement, or with COMMIT", func(t *testing.T) {
+		t.Parallel()
+		s, n := openPipelined(t)
+		s.DB().SetMaxOpenConns(1)
+		w := seed(t, s)
+		event := func() tenancy.AuditEvent {
+			return tenancy.AuditEvent{ID: uuid.New(), OrgID: w.org.ID, Action: tenancy.EventWorkspaceRenamed, At: testTime}
+		}
+		n.Store(0)
+		require.NoError(t, s.Update(ctx, func(tx tenancy.Tx) error {
+			d := tx.(tenancy.WriteDeferrer).Deferred()
+			require.NoError(t, d.AppendAudit(ctx, event()))
+			require.NoError(t, d.AppendAudit(ctx, event()))
+			require.Equal(t, int64(0), n.Load(), "queued")
+			_, err := tx.User(ctx, w.ann.ID)
+			require.NoError(t, err)
+			require.Equal(t, int64(1), n.Load(), "BEGIN, both events and the read")
+			return d.AppendAudit(ctx, event())
+		}))
+		require.Equal(t, int64(2), n.Load(), "the last event and COMMIT")
+		events, err := s.ListAuditEvents(ctx, w.org.ID, tenancy.PageQuery{Limit: 10})
+		require.NoError(t, err)
+		require.Len(t, events, 4)
+
+		n.Store(0)
+		require.NoError(t, s.Update(ctx, func(tx tenancy.Tx) error {
+			return tx.(tenancy.WriteDeferrer).Deferred().AppendAudit(ctx, event())
+		}))
+		require.Equal(t, int64(1), n.Load(), "BEGIN, the event and COMMIT in one batch")
+
+		// A failed deferred write in the commit's batch: COMMIT, behind it,
+		// does not run; the Store rolls back and keeps the connection.
+		cid := tenancy.User{ID: uuid.New(), Email: "cid@example.com", CreatedAt: testTime}
+		n.Store(0)
+		err = s.Update(ctx, func(tx tenancy.Tx) error {
+			require.NoError(t, tx.CreateUser(ctx, cid))
+			d := tx.(tenancy.WriteDeferrer).Deferred()
+			require.NoError(t, d.AppendAudit(ctx, event()))
+			return d.AppendAudit(ctx, w.event) // its ID is taken
+		})
+		require.ErrorIs(t, err, tenancy.ErrAlreadyExists)
+		require.Equal(t, int64(3), n.Load(), "BEGIN and the user; the events and COMMIT; ROLLBACK")
+		_, err = s.User(ctx, cid.ID)
+		require.ErrorIs(t, err, tenancy.ErrNotFound)
+		events, err = s.ListAuditEvents(ctx, w.org.ID, tenancy.PageQuery{Limit: 10})
+		require.NoError(t, err)
+		require.Len(t, events, 5, "neither event of the failed transaction was kept")
+		require.Equal(t, 1, s.DB().Stats().OpenConnections, "rolled back, the connection went back to the pool")
+		require.NoError(t, s.Update(ctx, func(tx tenancy.Tx) error { return tx.CreateUser(ctx, cid) }))
+	})
 }

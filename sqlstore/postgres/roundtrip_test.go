@@ -227,7 +227,7 @@ var tripOps = []struct {
 	run   func(t testing.TB, e *tripEnv, arg any)
 }{
 	{
-		name: "SignUp creating an organization", budget: 9,
+		name: "SignUp creating an organization", budget: 3,
 		setup: func(t testing.TB, e *tripEnv) any { e.n++; return fmt.Sprintf("founder@org%d-trips.com", e.n) },
 		run: func(t testing.TB, e *tripEnv, arg any) {
 			res, err := e.svc.SignUp(t.Context(), tenancy.SignUpRequest{Email: arg.(string), Name: "F", EmailVerified: true})
@@ -236,7 +236,7 @@ var tripOps = []struct {
 		},
 	},
 	{
-		name: "SignUp with a personal address", budget: 4,
+		name: "SignUp with a personal address", budget: 2,
 		setup: func(t testing.TB, e *tripEnv) any { e.n++; return fmt.Sprintf("someone%d@gmail.com", e.n) },
 		run: func(t testing.TB, e *tripEnv, arg any) {
 			res, err := e.svc.SignUp(t.Context(), tenancy.SignUpRequest{Email: arg.(string), Name: "P", EmailVerified: true})
@@ -245,7 +245,7 @@ var tripOps = []struct {
 		},
 	},
 	{
-		name: "AddMember", budget: 8,
+		name: "AddMember", budget: 5,
 		setup: func(t testing.TB, e *tripEnv) any {
 			e.n++
 			res, err := e.svc.SignUp(t.Context(), tenancy.SignUpRequest{Email: fmt.Sprintf("member%d@gmail.com", e.n), Name: "M", EmailVerified: true})
