@@ -88,6 +88,21 @@ type DeferredWriter interface {
 	AppendAudit(ctx context.Context, e AuditEvent) error
 }
 
+// FactsLocker is implemented by a Tx that can lock the organization of a
+// scope and read the access facts in one step, saving round trips:
+// sqlstore's (on PostgreSQL, the lock and the read go out together). It
+// is optional; the Service falls back to Workspace, LockOrganization and
+// AccessFacts.
+type FactsLocker interface {
+	// LockAccessFacts locks the organization of scope (the workspace's,
+	// for a workspace scope) as LockOrganization does, then returns
+	// AccessFacts(ctx, userID, scope), read once the lock is held: every
+	// change committed before the lock was granted is in the facts. It
+	// returns ErrNotFound if the workspace or organization does not
+	// exist.
+	LockAccessFacts(ctx context.Context, userID uuid.UUID, scope Scope) (Facts, error)
+}
+
 // deferred returns tx's deferred writer (WriteDeferrer), or tx itself.
 func deferred(tx Tx) DeferredWriter {
 	if d, ok := tx.(WriteDeferrer); ok {

@@ -17,6 +17,7 @@ type queries struct {
 	deleteUser, deleteUserMembers, deleteUserOrgAdmins, userOrgs            string
 
 	org, orgByDomain, orgIDByDomain, orgExists, createOrg, updateOrg, lockOrg string
+	lockWorkspaceOrg                                                          string
 	isOrgAdmin, countOrgAdmins, adminOrgs, addOrgAdmin, removeOrgAdmin        string
 	countSeats, deleteOrg, deleteOrgMembers, deleteOrgInvitations             string
 	deleteOrgAdmins, deleteOrgWorkspaces                                      string
@@ -133,6 +134,10 @@ WHERE id = ? AND NOT EXISTS (
 		deleteOrgWorkspaces:  b(`DELETE FROM tenancy_workspaces WHERE org_id = ?`),
 		deleteOrg:            b(`DELETE FROM tenancy_organizations WHERE id = ?`),
 		lockOrg:              b(`SELECT 1 FROM tenancy_organizations WHERE id = ?` + d.forUpdate()),
+		// The organization of a workspace, locked (the workspace is only
+		// read).
+		lockWorkspaceOrg: b(`SELECT 1 FROM tenancy_organizations o
+WHERE o.id = (SELECT w.org_id FROM tenancy_workspaces w WHERE w.id = ?)` + d.forUpdate()),
 
 		isOrgAdmin:     b(`SELECT EXISTS (SELECT 1 FROM tenancy_org_admins WHERE org_id = ? AND user_id = ?)`),
 		countOrgAdmins: b(`SELECT count(*) FROM tenancy_org_admins WHERE org_id = ?`),

@@ -446,6 +446,22 @@ func (r *reader) ListAuditEvents(ctx context.Context, orgID uuid.UUID, q tenancy
 // userID in scope, in one query. It returns ErrNotFound if the workspace
 // or organization does not exist.
 func (r *reader) AccessFacts(ctx context.Context, userID uuid.UUID, scope tenancy.Scope) (tenancy.Facts, error) {
+	query, args := r.factsStatement(userID, scope)
+	return r.scanFacts(r.q.QueryRowContext(ctx, query, args...), scope)
+}
+
+// factsStatement returns the AccessFacts query of scope and its
+// arguments.
+func (r *reader) factsStatement(userID uuid.UUID, scope tenancy.Scope) (string, []any) {
+	if scope.WorkspaceID != uuid.Nil {
+		return r.d.q.factsWorkspace, []any{userID, userID, userID, scope.WorkspaceID}
+	}
+	return r.d.q.factsOrg, []any{userID, userID, scope.OrgID}
+}
+
+// scanFacts reads the facts of scope from row; ErrNotFound if there is
+// none.
+func (r *reader) scanFacts(row scanner, scope tenancy.Scope) (tenancy.Facts, error) {
 	// One allocation holds every scan destination.
 	v := &struct {
 		f    tenancy.Facts
@@ -453,23 +469,22 @@ func (r *reader) AccessFacts(ctx context.Context, userID uuid.UUID, scope tenanc
 		pd   cachedPolicyDest
 	}{}
 	v.pd = cachedPolicyDest{c: r.cache, p: &v.f.Policy}
-	var row scanner
-	if scope.WorkspaceID != uuid.Nil {
-		v.f.WorkspaceID = scope.WorkspaceID
-		row = r.q.QueryRowContext(ctx, r.d.q.factsWorkspace, userID, userID, userID, scope.WorkspaceID)
-	} else {
-		row = r.q.QueryRowContext(ctx, r.d.q.factsOrg, userID, userID, scope.OrgID)
-	}
+	v.f.WorkspaceID = scope.WorkspaceID
 	err := row.Scan(&v.f.OrgID, &v.pd, &v.f.OrgAdmin, &v.role, &v.f.OrgMember)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if scope.WorkspaceID != uuid.Nil {
-			return tenancy.Facts{}, notFound("workspace %s", scope.WorkspaceID)
-		}
-		return tenancy.Facts{}, notFound("organization %s", scope.OrgID)
+		return tenancy.Facts{}, scopeNotFound(scope)
 	case err != nil:
 		return tenancy.Facts{}, r.err(err)
 	}
 	v.f.WorkspaceRole = tenancy.Role(v.role)
 	return v.f, nil
+}
+
+// scopeNotFound is the ErrNotFound of a missing workspace or organization.
+func scopeNotFound(scope tenancy.Scope) error {
+	if scope.WorkspaceID != uuid.Nil {
+		return notFound("workspace %s", scope.WorkspaceID)
+	}
+	return notFound("organization %s", scope.OrgID)
 }

@@ -71,6 +71,50 @@ func (t *tx) LockOrganization(ctx context.Context, orgID uuid.UUID) error {
 	return nil
 }
 
+// LockAccessFacts locks the organization of scope, then reads the access
+// facts once the lock is held (see tenancy.FactsLocker). On PostgreSQL
+// these are two statements, each reading a snapshot taken when it starts
+// (READ COMMITTED), so the facts see what was committed before the lock
+// was granted: a pipelined transaction sends both in one batch, the
+// database/sql one in two round trips (instead of three: Workspace,
+// LockOrganization, AccessFacts). On SQLite the immediate transaction
+// already excludes every other writer: only the facts are read. It
+// returns ErrNotFound if the workspace or organization does not exist.
+func (t *tx) LockAccessFacts(ctx context.Context, userID uuid.UUID, scope tenancy.Scope) (tenancy.Facts, error) {
+	if !t.d.postgres {
+		return t.AccessFacts(ctx, userID, scope)
+	}
+	lock := Statement{SQL: t.d.q.lockOrg, Args: []any{scope.OrgID}}
+	if scope.WorkspaceID != uuid.Nil {
+		lock = Statement{SQL: t.d.q.lockWorkspaceOrg, Args: []any{scope.WorkspaceID}}
+	}
+	query, args := t.factsStatement(userID, scope)
+	if t.pipe != nil {
+		found, row := t.pipe.lockThenQueryRow(ctx, lock, Statement{SQL: query, Args: args})
+		f, err := t.scanFacts(row, scope)
+		switch {
+		case err != nil:
+			return tenancy.Facts{}, err
+		case !found:
+			// The workspace was created after the lock missed it: it
+			// could not be locked.
+			return tenancy.Facts{}, scopeNotFound(scope)
+		}
+		return f, nil
+	}
+	var one int
+	err := t.q.QueryRowContext(ctx, lock.SQL, lock.Args...).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return tenancy.Facts{}, scopeNotFound(scope)
+	case err != nil:
+		return tenancy.Facts{}, t.err(err)
+	}
+	return t.scanFacts(t.q.QueryRowContext(ctx, query, args...), scope)
+}
+
+var _ tenancy.FactsLocker = (*tx)(nil)
+
 // nullString is a text argument stored as NULL when it is empty.
 func nullString(s string) any {
 	if s == "" {

@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tenancy.Store) {
 		{"AccessFacts", factsTests},
 		{"Transactions", txTests},
 		{"DeferredWrites", deferredTests},
+		{"FactsLocker", lockerTests},
 		{"Concurrency", concurrencyTests},
 	}
 	for _, area := range areas {

@@ -245,7 +245,7 @@ var tripOps = []struct {
 		},
 	},
 	{
-		name: "AddMember", budget: 5,
+		name: "AddMember", budget: 3,
 		setup: func(t testing.TB, e *tripEnv) any {
 			e.n++
 			res, err := e.svc.SignUp(t.Context(), tenancy.SignUpRequest{Email: fmt.Sprintf("member%d@gmail.com", e.n), Name: "M", EmailVerified: true})
