@@ -132,6 +132,21 @@ func openPostgres(t testing.TB) *Store {
 	return s
 }
 
+// openPostgresHostPool opens a Store on a fresh schema of the test
+// database the way a host with its own pool does: stdlib.OpenDB, Migrate,
+// New. Its transactions are not pipelined.
+func openPostgresHostPool(t testing.TB) *Store {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(postgresSchemaURL(t))
+	require.NoError(t, err)
+	db := stdlib.OpenDB(*cfg)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	require.NoError(t, Migrate(t.Context(), db, Postgres))
+	s, err := New(db, Postgres)
+	require.NoError(t, err)
+	return s
+}
+
 // backends are the databases every cross-dialect test runs on.
 var backends = []struct {
 	name string

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"net"
 	"net/url"
@@ -29,6 +30,13 @@ import (
 // has read (or writes for the first time). Whatever pgx does (BEGIN and
 // COMMIT, statements, the preparation of a statement new to the
 // connection, batches), a network wait costs one.
+
+// rtt is the network latency the counted connections add to each round
+// trip (default none: the loopback's own), to see what round trips cost
+// over a real network:
+//
+//	go test ./sqlstore/postgres -run '^$' -bench RoundTrips -args -rtt=500us
+var rtt = flag.Duration("rtt", 0, "latency added to each round trip of the counted connections")
 
 // tripCounter counts the round trips of the connections it dials. It is
 // safe for concurrent use.
@@ -71,6 +79,7 @@ var pingMessage = []byte("-- ping\x00")
 
 func (cc *countedConn) Write(p []byte) (int, error) {
 	cc.c.mu.Lock()
+	trip := cc.read
 	if cc.read {
 		cc.read = false
 		if len(p) > 5 && p[0] == 'Q' && bytes.HasPrefix(p[5:], pingMessage) {
@@ -80,6 +89,9 @@ func (cc *countedConn) Write(p []byte) (int, error) {
 		}
 	}
 	cc.c.mu.Unlock()
+	if trip && *rtt > 0 {
+		time.Sleep(*rtt)
+	}
 	return cc.Conn.Write(p)
 }
 
@@ -292,10 +304,12 @@ func TestRoundTrips(t *testing.T) {
 }
 
 // BenchmarkRoundTrips times the operations of TestRoundTrips on both
-// pools, each round trip costing what the loopback costs, and reports
-// their round trips per operation (trips/op):
+// pools, Open's (pipelined) and a host's own (sqlstore.New, one round
+// trip per statement), and reports their round trips per operation
+// (trips/op). Each round trip costs what the loopback costs, plus -rtt:
 //
 //	scripts/postgres-test.sh --exec go test ./sqlstore/postgres -run '^$' -bench RoundTrips -benchmem
+//	scripts/postgres-test.sh --exec go test ./sqlstore/postgres -run '^$' -bench RoundTrips -benchmem -args -rtt=500us
 func BenchmarkRoundTrips(b *testing.B) {
 	for _, pool := range []struct {
 		name string
