@@ -82,9 +82,11 @@ type recorder struct {
 }
 
 // record appends e to the transaction's audit log, filling ID and At.
-// The append is deferred (see WriteDeferrer) where the Tx can: an event's
-// only failures are a store failure or an ID already taken, which every
-// caller returns unchanged, and no caller branches on either.
+// The append is deferred (see WriteDeferrer) where the Tx can: an event
+// can only fail with a taken ID (ErrAlreadyExists; IDs are fresh UUIDv7s)
+// or a store failure, which no later call of any operation takes for its
+// own answer (they branch on ErrNotFound or ErrDomainTaken), and the
+// transaction fails either way.
 func (r *recorder) record(ctx context.Context, tx Tx, e AuditEvent) error {
 	id, err := uuid.NewV7()
 	if err != nil {

@@ -71,16 +71,16 @@ type WriteDeferrer interface {
 // DeferredWriter holds the writes a transaction may send later: with its
 // next statement, or with its commit. Each method is the Tx method of the
 // same name, with its sentinel errors, but a write may be sent only
-// later, having returned nil: its error is then returned by the call that
-// sends it (whichever Tx method that is) or by Update, and the
-// transaction keeps nothing. Reads of the transaction see every write
+// later, having returned nil. Its error is then returned by the call that
+// sends it (whichever Tx method that is) and by every later call that
+// reaches the store, and Update returns it and keeps nothing, whatever fn
+// made of the calls in between. Reads of the transaction see every write
 // made before them, deferred or not.
 //
-// A caller may defer only a write whose error it returns unchanged,
-// ending the transaction, and must take any error met after a deferred
-// write as possibly that write's: not as the answer of the call that
-// returned it (a lookup's ErrNotFound). A Tx is itself a DeferredWriter
-// that sends every write at once.
+// A caller should defer only a write whose error it returns unchanged:
+// an error met after a deferred write may be that write's, returned by a
+// call (a lookup, say) that would otherwise have meant something else by
+// it. A Tx is itself a DeferredWriter that sends every write at once.
 type DeferredWriter interface {
 	CreateOrganization(ctx context.Context, o Organization) error
 	AddOrgAdmin(ctx context.Context, orgID, userID uuid.UUID, at time.Time) error

@@ -17,8 +17,9 @@ import (
 //
 //   - BEGIN is not sent alone: it goes with the transaction's first
 //     statement;
-//   - a write the transaction defers is queued, and sent ahead of the
-//     next statement that needs an answer, or with COMMIT;
+//   - a write made through the transaction's deferred writer
+//     (tenancy.WriteDeferrer) is queued, and sent ahead of the next
+//     statement that needs an answer, or with COMMIT;
 //   - a transaction that sent nothing (fn returned before its first
 //     statement) costs no round trip at all.
 //

@@ -19,7 +19,9 @@
 //
 // The Store that Open returns pipelines its transactions: each runs on one
 // connection, its statements sent as pgx batches, one network round trip
-// each (BEGIN with the first statement).
+// each (BEGIN with the first statement, the writes the Service defers
+// with the next statement or with COMMIT, see tenancy.WriteDeferrer).
+// SignUp and AddMember cost three round trips or fewer.
 //
 // A host that opens its own pool for sqlstore.New needs only
 // github.com/jackc/pgx/v5/stdlib, not this package; such a Store does not
