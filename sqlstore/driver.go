@@ -36,7 +36,9 @@ type Pool struct {
 	// leave room for that connection.
 	Pin bool
 	// Pipeliner, when set, sends the statements of the Store's
-	// transactions in batches on DB's connections (see Pipeliner).
+	// transactions in batches on DB's connections (see Pipeliner). Only
+	// the Postgres dialect pipelines: Open refuses a Pipeliner with
+	// another.
 	Pipeliner Pipeliner
 }
 

@@ -73,6 +73,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("sqlstore: open: the driver returned no pool or the zero Dialect (%T)", drv)
 	}
+	if p.Pipeliner != nil && !p.Dialect.d.postgres {
+		_ = p.DB.Close()
+		return nil, fmt.Errorf("sqlstore: open: the driver returned a Pipeliner for the %s dialect, which cannot pipeline (%T)", p.Dialect, drv)
+	}
 	s := newStore(p.DB, p.Dialect.d)
 	s.owned = true
 	s.pipe = p.Pipeliner
