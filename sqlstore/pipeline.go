@@ -79,7 +79,8 @@ type Batch interface {
 	Close() error
 }
 
-// Rows are the rows of a statement of a Batch. Scan accepts the
+// Rows are the rows of a statement of a Batch; Close returns their error,
+// as Err does. Scan accepts the
 // destinations database/sql's Rows.Scan does: pointers to string, bool,
 // int, []byte (a copy), and sql.Scanner implementations, which receive the
 // values database/sql would pass them (time.Time for a timestamp, []byte or
@@ -252,7 +253,7 @@ func (t *pipeTx) lockThenQueryRow(ctx context.Context, lock, query Statement) (b
 		return false, pipeRow{err: t.done(b, err, nil)}
 	}
 	found := r.Next()
-	if err := errors.Join(r.Err(), r.Close()); err != nil {
+	if err := r.Close(); err != nil { // Close returns the rows' error
 		return false, pipeRow{err: t.done(b, err, nil)}
 	}
 	rs, err := t.rows(b)

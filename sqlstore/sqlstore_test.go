@@ -182,8 +182,18 @@ func TestConformanceSQLiteHostPool(t *testing.T) {
 	})
 }
 
+// TestConformancePostgres runs the suite on a Store from Open, whose
+// transactions are pipelined.
 func TestConformancePostgres(t *testing.T) {
 	postgresURL(t)
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) tenancy.Store { return openPostgres(t) })
+}
+
+// TestConformancePostgresHostPool runs it on a Store from New over a
+// host's pgx pool, whose transactions go through database/sql's Tx.
+func TestConformancePostgresHostPool(t *testing.T) {
+	postgresURL(t)
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) tenancy.Store { return openPostgresHostPool(t) })
 }
