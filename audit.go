@@ -82,13 +82,18 @@ type recorder struct {
 }
 
 // record appends e to the transaction's audit log, filling ID and At.
+// The append is deferred (see WriteDeferrer) where the Tx can: an event
+// can only fail with a taken ID (ErrAlreadyExists; IDs are fresh UUIDv7s)
+// or a store failure, which no later call of any operation takes for its
+// own answer (they branch on ErrNotFound or ErrDomainTaken), and the
+// transaction fails either way.
 func (r *recorder) record(ctx context.Context, tx Tx, e AuditEvent) error {
 	id, err := uuid.NewV7()
 	if err != nil {
 		return err
 	}
 	e.ID, e.At = id, r.now
-	if err := tx.AppendAudit(ctx, e); err != nil {
+	if err := deferred(tx).AppendAudit(ctx, e); err != nil {
 		return err
 	}
 	e.Details = maps.Clone(e.Details)

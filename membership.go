@@ -121,7 +121,10 @@ func (s *Service) AddMember(ctx context.Context, a Actor, wsID, userID uuid.UUID
 			return err
 		}
 		m = Member{WorkspaceID: wsID, UserID: userID, Email: u.Email, Role: r, CreatedAt: rec.now}
-		if err := tx.AddMember(ctx, m); err != nil {
+		// Deferred (see WriteDeferrer): its error (ErrAlreadyExists, or
+		// ErrNotFound for a user deleted meanwhile) is returned
+		// unchanged, and only the audit event follows.
+		if err := deferred(tx).AddMember(ctx, m); err != nil {
 			return err
 		}
 		return rec.record(ctx, tx, AuditEvent{OrgID: f.OrgID, WorkspaceID: wsID, ActorID: a.UserID, TargetID: userID,

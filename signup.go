@@ -158,11 +158,17 @@ func (s *Service) applyOrgRules(ctx context.Context, tx Tx, rec *recorder, u Use
 				// eng.acme.co.uk) never claims the company's domain.
 				break
 			}
+			// Both writes are deferred (see WriteDeferrer): their errors
+			// are returned unchanged, and only audit events follow them.
+			// ErrDomainTaken, a sign-up losing the race for the domain,
+			// may then come from Update: withDomainRetry, around the
+			// whole transaction, handles it there.
 			org = Organization{ID: uuid.New(), Name: email.OrgDomain(), Domain: email.OrgDomain(), CreatedAt: rec.now}
-			if err := tx.CreateOrganization(ctx, org); err != nil {
+			w := deferred(tx)
+			if err := w.CreateOrganization(ctx, org); err != nil {
 				return res, err
 			}
-			if err := tx.AddOrgAdmin(ctx, org.ID, u.ID, rec.now); err != nil {
+			if err := w.AddOrgAdmin(ctx, org.ID, u.ID, rec.now); err != nil {
 				return res, err
 			}
 			res.Organization, res.CreatedOrganization = &org, true

@@ -58,6 +58,59 @@ type Tx interface {
 	ScrubAuditEmail(ctx context.Context, email string) (int, error)
 }
 
+// WriteDeferrer is implemented by a Tx that can send some writes later
+// than they are made, saving the network round trip of each: sqlstore's
+// pipelined transactions on PostgreSQL send them with the transaction's
+// next statement or its commit. It is optional; the Service uses it where
+// a Tx has it, and writes through the Tx itself where it has not.
+type WriteDeferrer interface {
+	// Deferred returns the transaction's deferred writer.
+	Deferred() DeferredWriter
+}
+
+// DeferredWriter holds the writes a transaction may send later: with its
+// next statement, or with its commit. Each method is the Tx method of the
+// same name, with its sentinel errors, but a write may be sent only
+// later, having returned nil. Its error is then returned by the call that
+// sends it (whichever Tx method that is) and by every later call that
+// reaches the store, and Update returns it and keeps nothing, whatever fn
+// made of the calls in between. Reads of the transaction see every write
+// made before them, deferred or not.
+//
+// A caller should defer only a write whose error it returns unchanged:
+// an error met after a deferred write may be that write's, returned by a
+// call (a lookup, say) that would otherwise have meant something else by
+// it. A Tx is itself a DeferredWriter that sends every write at once.
+type DeferredWriter interface {
+	CreateOrganization(ctx context.Context, o Organization) error
+	AddOrgAdmin(ctx context.Context, orgID, userID uuid.UUID, at time.Time) error
+	AddMember(ctx context.Context, m Member) error
+	AppendAudit(ctx context.Context, e AuditEvent) error
+}
+
+// FactsLocker is implemented by a Tx that can lock the organization of a
+// scope and read the access facts in one step, saving round trips:
+// sqlstore's (on PostgreSQL, the lock and the read go out together). It
+// is optional; the Service falls back to Workspace, LockOrganization and
+// AccessFacts.
+type FactsLocker interface {
+	// LockAccessFacts locks the organization of scope (the workspace's,
+	// for a workspace scope) as LockOrganization does, then returns
+	// AccessFacts(ctx, userID, scope), read once the lock is held: every
+	// change committed before the lock was granted is in the facts. It
+	// returns ErrNotFound if the workspace or organization does not
+	// exist.
+	LockAccessFacts(ctx context.Context, userID uuid.UUID, scope Scope) (Facts, error)
+}
+
+// deferred returns tx's deferred writer (WriteDeferrer), or tx itself.
+func deferred(tx Tx) DeferredWriter {
+	if d, ok := tx.(WriteDeferrer); ok {
+		return d.Deferred()
+	}
+	return tx
+}
+
 // Reader holds the queries shared by a Store and a Tx.
 type Reader interface {
 	UserReader

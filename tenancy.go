@@ -214,11 +214,28 @@ func (s *Service) authorize(ctx context.Context, r Reader, a Actor, act Action, 
 // locks the scope's organization, so that the facts the decision reads
 // (and every count the caller reads after it, such as the number of
 // admins) cannot change before the transaction commits.
+//
+// A Tx that is a FactsLocker locks and reads in one step (its facts are
+// read once the lock is held, as a separate read would be).
 func (s *Service) authorizeWrite(ctx context.Context, tx Tx, a Actor, act Action, sc Scope) (Facts, error) {
+	if l, ok := tx.(FactsLocker); ok {
+		return s.authorize(ctx, lockingReader{Tx: tx, l: l}, a, act, sc)
+	}
 	if _, err := s.lockScope(ctx, tx, sc); err != nil {
 		return Facts{}, err
 	}
 	return s.authorize(ctx, tx, a, act, sc)
+}
+
+// lockingReader is a transaction whose AccessFacts locks the scope's
+// organization first (FactsLocker.LockAccessFacts), for authorizeWrite.
+type lockingReader struct {
+	Tx
+	l FactsLocker
+}
+
+func (r lockingReader) AccessFacts(ctx context.Context, userID uuid.UUID, sc Scope) (Facts, error) {
+	return r.l.LockAccessFacts(ctx, userID, sc)
 }
 
 // lockScope locks the organization of a workspace or organization scope

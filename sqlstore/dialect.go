@@ -136,7 +136,10 @@ type dbError struct {
 	// retry reports a transient failure (serialization failure, deadlock,
 	// busy database) after which the whole transaction may be run again.
 	retry bool
-	err   error
+	// constraint names the constraint (or unique index) a PostgreSQL
+	// error violated, when the driver reports it (see constraintError).
+	constraint string
+	err        error
 }
 
 func (e *dbError) Error() string {
@@ -179,12 +182,20 @@ const (
 	sqliteConstraintUnique     = 2067 // SQLITE_CONSTRAINT | 8<<8
 )
 
+// translated reports whether err has been translated already: translating
+// is idempotent, so that an error a pipelined transaction translated
+// (and refined) when it failed passes through its callers unchanged.
+func translated(err error) bool {
+	var e *dbError
+	return errors.As(err, &e)
+}
+
 // translateSQLite maps a SQLite driver error to the package's sentinels
 // by its extended result code. It is the only place that reads SQLite
 // errors.
 func translateSQLite(err error) error {
 	var se sqliteError
-	if err == nil || !errors.As(err, &se) {
+	if err == nil || translated(err) || !errors.As(err, &se) {
 		return err
 	}
 	switch code := se.Code(); {
@@ -207,6 +218,15 @@ type postgresError interface {
 	SQLState() string
 }
 
+// constraintError is a PostgreSQL error that names the constraint it
+// violated. pgx's *pgconn.PgError holds the name in a field; the
+// sqlstore/postgres driver's pipelined errors expose it through this
+// method.
+type constraintError interface {
+	error
+	ConstraintName() string
+}
+
 // PostgreSQL error codes (SQLSTATE) the store reacts to.
 const (
 	pgUniqueViolation      = "23505"
@@ -220,18 +240,22 @@ const (
 // PostgreSQL errors.
 func translatePostgres(err error) error {
 	var pe postgresError
-	if err == nil || !errors.As(err, &pe) {
+	if err == nil || translated(err) || !errors.As(err, &pe) {
 		return err
 	}
+	e := &dbError{err: err}
 	switch pe.SQLState() {
 	case pgUniqueViolation:
-		return &dbError{sentinel: tenancy.ErrAlreadyExists, err: err}
+		e.sentinel = tenancy.ErrAlreadyExists
 	case pgForeignKeyViolation:
-		return &dbError{sentinel: tenancy.ErrNotFound, err: err}
+		e.sentinel = tenancy.ErrNotFound
 	case pgSerializationFailure, pgDeadlockDetected:
-		return &dbError{retry: true, err: err}
+		e.retry = true
 	}
-	return &dbError{err: err}
+	if ce, ok := errors.AsType[constraintError](err); ok {
+		e.constraint = ce.ConstraintName()
+	}
+	return e
 }
 
 // notFound returns an error matching tenancy.ErrNotFound that names what

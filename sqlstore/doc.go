@@ -113,6 +113,18 @@
 // more than once. Driver errors are translated by error code (SQLite
 // extended result codes, PostgreSQL SQLSTATE) into the tenancy sentinels.
 //
+// On PostgreSQL, a Store from Open pipelines its transactions (the
+// postgres driver's Pool has a Pipeliner): each runs on one connection,
+// its statements sent as batches, one network round trip each. BEGIN goes
+// with the first statement; writes made through the transaction's
+// deferred writer (tenancy.WriteDeferrer) go with the next statement that
+// needs an answer, or with COMMIT; LockAccessFacts (tenancy.FactsLocker)
+// sends the lock and the read together; a transaction that sent nothing
+// costs nothing. A failed statement fails the whole transaction, queued writes
+// and COMMIT included. A Store from New runs its transactions through
+// database/sql's Tx, one round trip per statement, BEGIN and COMMIT
+// included: it has no Pipeliner.
+//
 // AccessFacts, the read behind every authorization check, is one SQL
 // query.
 package sqlstore

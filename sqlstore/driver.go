@@ -35,6 +35,11 @@ type Pool struct {
 	// does, such as a shared in-memory SQLite database. DB's limits must
 	// leave room for that connection.
 	Pin bool
+	// Pipeliner, when set, sends the statements of the Store's
+	// transactions in batches on DB's connections (see Pipeliner). Only
+	// the Postgres dialect pipelines: Open refuses a Pipeliner with
+	// another.
+	Pipeliner Pipeliner
 }
 
 // Register makes a Driver available to Open for the URLs whose scheme,

@@ -101,6 +101,13 @@ var (
 			}
 			return Pool{DB: db}, err
 		}))
+		Register("tenancy-test-sqlite-pipeliner", driverFunc(func(context.Context, string) (Pool, error) {
+			db, err := sql.Open("sqlite", "file::memory:")
+			if err == nil {
+				noDialectPools <- db
+			}
+			return Pool{DB: db, Dialect: SQLite, Pipeliner: countingPipeliner{}}, err
+		}))
 	})
 )
 
@@ -112,6 +119,11 @@ func TestOpenChecksTheDriversPool(t *testing.T) {
 	_, err = Open(t.Context(), "tenancy-test-no-dialect:x")
 	require.ErrorContains(t, err, "zero Dialect")
 	db := <-noDialectPools
+	require.ErrorContains(t, db.PingContext(t.Context()), "closed", "Open closes the pool it refuses")
+
+	_, err = Open(t.Context(), "tenancy-test-sqlite-pipeliner:x")
+	require.ErrorContains(t, err, "cannot pipeline")
+	db = <-noDialectPools
 	require.ErrorContains(t, db.PingContext(t.Context()), "closed", "Open closes the pool it refuses")
 }
 

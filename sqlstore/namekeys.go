@@ -171,7 +171,7 @@ func NameCollisions(ctx context.Context, db *sql.DB, d Dialect) ([]NameCollision
 	if d.d == nil {
 		return nil, fmt.Errorf("%w: sqlstore: zero Dialect: use sqlstore.SQLite or sqlstore.Postgres", tenancy.ErrInvalidInput)
 	}
-	r := &reader{d: d.d, q: db}
+	r := &reader{d: d.d, q: dbQuerier{db}}
 	return list(ctx, r, d.d.q.nameCollisions, nil, func(s scanner) (NameCollision, error) {
 		var c NameCollision
 		w, err := scanWorkspace(s, &c.Key, nullUUIDDest{&c.HeldBy})

@@ -17,6 +17,7 @@ type queries struct {
 	deleteUser, deleteUserMembers, deleteUserOrgAdmins, userOrgs            string
 
 	org, orgByDomain, orgIDByDomain, orgExists, createOrg, updateOrg, lockOrg string
+	lockWorkspaceOrg                                                          string
 	isOrgAdmin, countOrgAdmins, adminOrgs, addOrgAdmin, removeOrgAdmin        string
 	countSeats, deleteOrg, deleteOrgMembers, deleteOrgInvitations             string
 	deleteOrgAdmins, deleteOrgWorkspaces                                      string
@@ -35,6 +36,11 @@ type queries struct {
 	invitation, invitationByHash, invitationByEmail, createInvitation, deleteInvitation string
 	invitationsTo, invitationsBy, invitationsByInOrg                                    string
 	invitations                                                                         page
+
+	// The strict forms of the writes a pipelined transaction defers (see
+	// deferredTx): plain inserts, which fail on a conflict or a missing
+	// row instead of inserting nothing.
+	createOrgStrict, addOrgAdminStrict, addMemberStrict string
 
 	appendAudit, scrubAudit string
 	auditEvents             page
@@ -128,6 +134,10 @@ WHERE id = ? AND NOT EXISTS (
 		deleteOrgWorkspaces:  b(`DELETE FROM tenancy_workspaces WHERE org_id = ?`),
 		deleteOrg:            b(`DELETE FROM tenancy_organizations WHERE id = ?`),
 		lockOrg:              b(`SELECT 1 FROM tenancy_organizations WHERE id = ?` + d.forUpdate()),
+		// The organization of a workspace, locked (the workspace is only
+		// read).
+		lockWorkspaceOrg: b(`SELECT 1 FROM tenancy_organizations o
+WHERE o.id = (SELECT w.org_id FROM tenancy_workspaces w WHERE w.id = ?)` + d.forUpdate()),
 
 		isOrgAdmin:     b(`SELECT EXISTS (SELECT 1 FROM tenancy_org_admins WHERE org_id = ? AND user_id = ?)`),
 		countOrgAdmins: b(`SELECT count(*) FROM tenancy_org_admins WHERE org_id = ?`),
@@ -222,6 +232,30 @@ ORDER BY i.created_at, i.id`),
 ORDER BY i.created_at, i.id`),
 		invitationsByInOrg: b(`SELECT ` + invCols + ` FROM tenancy_invitations i WHERE i.invited_by = ? AND i.org_id = ?
 ORDER BY i.created_at, i.id`),
+
+		// A deferred write is sent ahead of later statements, or with
+		// COMMIT, in one batch: it must abort the transaction on a
+		// conflict, so that nothing after it runs and COMMIT does not
+		// happen. "No row inserted", which the forms above read as the
+		// conflict, would let COMMIT run. So these fail in SQL: a unique
+		// violation (the organization's ID or domain, which the
+		// constraint's name tells apart; an admin or a membership
+		// already there), or a foreign key violation for a missing
+		// organization, workspace or user. The values copied from other
+		// rows fall back to non-NULL stand-ins for a missing row, so
+		// that its foreign key, not a NOT NULL constraint, reports it.
+		createOrgStrict: b(`INSERT INTO tenancy_organizations (id, name, domain, billing_email, billing_customer_ref, policy, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		// Arguments: the organization, the user twice, the time.
+		addOrgAdminStrict: b(`INSERT INTO tenancy_org_admins (org_id, user_id, email, created_at)
+VALUES (?, ?, COALESCE((SELECT u.email FROM tenancy_users u WHERE u.id = ?), ''), ?)`),
+		// Arguments: the workspace, the user, the workspace twice (the
+		// second the stand-in of its organization), the user, the
+		// workspace, the role, the time.
+		addMemberStrict: b(`INSERT INTO tenancy_members (workspace_id, user_id, org_id, email, name_key, role, created_at)
+VALUES (?, ?, COALESCE((SELECT w.org_id FROM tenancy_workspaces w WHERE w.id = ?), ?),
+	COALESCE((SELECT u.email FROM tenancy_users u WHERE u.id = ?), ''),
+	COALESCE((SELECT w.name_key FROM tenancy_workspaces w WHERE w.id = ?), ''), ?, ?)`),
 
 		appendAudit: b(`INSERT INTO tenancy_audit_events (id, org_id, workspace_id, actor_id, target_id, action, at, details)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),

@@ -10,15 +10,57 @@ import (
 	"github.com/tenancykit/tenancy"
 )
 
-// querier runs statements: the pool, or a transaction.
+// querier runs statements: the pool, a transaction, or a transaction
+// whose statements are sent in batches (pipeTx). Its results are
+// interfaces, so that the scan code below serves them all.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (rows, error)
+	// QueryRowContext returns the first row of the query; its Scan
+	// returns sql.ErrNoRows if there is none.
+	QueryRowContext(ctx context.Context, query string, args ...any) scanner
 }
 
-// scanner is a *sql.Row or *sql.Rows.
+// rows are the rows of a query: a *sql.Rows, or the Rows of a Batch.
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
+
+// scanner is a row (a *sql.Row) or rows.
 type scanner interface{ Scan(dest ...any) error }
+
+// dbQuerier runs statements on a pool.
+type dbQuerier struct{ *sql.DB }
+
+func (q dbQuerier) QueryContext(ctx context.Context, query string, args ...any) (rows, error) {
+	return sqlRows(q.DB.QueryContext(ctx, query, args...))
+}
+
+func (q dbQuerier) QueryRowContext(ctx context.Context, query string, args ...any) scanner {
+	return q.DB.QueryRowContext(ctx, query, args...)
+}
+
+// txQuerier runs statements in a database/sql transaction.
+type txQuerier struct{ *sql.Tx }
+
+func (q txQuerier) QueryContext(ctx context.Context, query string, args ...any) (rows, error) {
+	return sqlRows(q.Tx.QueryContext(ctx, query, args...))
+}
+
+func (q txQuerier) QueryRowContext(ctx context.Context, query string, args ...any) scanner {
+	return q.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// sqlRows returns r as rows: nil, not a nil *sql.Rows, on an error.
+func sqlRows(r *sql.Rows, err error) (rows, error) {
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
 
 // txState is what a transaction remembers across its statements.
 type txState struct {
@@ -28,7 +70,7 @@ type txState struct {
 }
 
 // reader implements tenancy.Reader on a querier. The Store reads through
-// the pool, a transaction through its *sql.Tx.
+// the pool, a transaction through its *sql.Tx or its pipeTx.
 type reader struct {
 	d     *dialect
 	q     querier
@@ -46,7 +88,7 @@ func (r *reader) err(err error) error {
 }
 
 // one reads a single row with scan; sql.ErrNoRows becomes missing().
-func one[T any](r *reader, row *sql.Row, scan func(scanner) (T, error), missing func() error) (T, error) {
+func one[T any](r *reader, row scanner, scan func(scanner) (T, error), missing func() error) (T, error) {
 	v, err := scan(row)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -404,6 +446,22 @@ func (r *reader) ListAuditEvents(ctx context.Context, orgID uuid.UUID, q tenancy
 // userID in scope, in one query. It returns ErrNotFound if the workspace
 // or organization does not exist.
 func (r *reader) AccessFacts(ctx context.Context, userID uuid.UUID, scope tenancy.Scope) (tenancy.Facts, error) {
+	query, args := r.factsStatement(userID, scope)
+	return r.scanFacts(r.q.QueryRowContext(ctx, query, args...), scope)
+}
+
+// factsStatement returns the AccessFacts query of scope and its
+// arguments.
+func (r *reader) factsStatement(userID uuid.UUID, scope tenancy.Scope) (string, []any) {
+	if scope.WorkspaceID != uuid.Nil {
+		return r.d.q.factsWorkspace, []any{userID, userID, userID, scope.WorkspaceID}
+	}
+	return r.d.q.factsOrg, []any{userID, userID, scope.OrgID}
+}
+
+// scanFacts reads the facts of scope from row; ErrNotFound if there is
+// none.
+func (r *reader) scanFacts(row scanner, scope tenancy.Scope) (tenancy.Facts, error) {
 	// One allocation holds every scan destination.
 	v := &struct {
 		f    tenancy.Facts
@@ -411,23 +469,22 @@ func (r *reader) AccessFacts(ctx context.Context, userID uuid.UUID, scope tenanc
 		pd   cachedPolicyDest
 	}{}
 	v.pd = cachedPolicyDest{c: r.cache, p: &v.f.Policy}
-	var row *sql.Row
-	if scope.WorkspaceID != uuid.Nil {
-		v.f.WorkspaceID = scope.WorkspaceID
-		row = r.q.QueryRowContext(ctx, r.d.q.factsWorkspace, userID, userID, userID, scope.WorkspaceID)
-	} else {
-		row = r.q.QueryRowContext(ctx, r.d.q.factsOrg, userID, userID, scope.OrgID)
-	}
+	v.f.WorkspaceID = scope.WorkspaceID
 	err := row.Scan(&v.f.OrgID, &v.pd, &v.f.OrgAdmin, &v.role, &v.f.OrgMember)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if scope.WorkspaceID != uuid.Nil {
-			return tenancy.Facts{}, notFound("workspace %s", scope.WorkspaceID)
-		}
-		return tenancy.Facts{}, notFound("organization %s", scope.OrgID)
+		return tenancy.Facts{}, scopeNotFound(scope)
 	case err != nil:
 		return tenancy.Facts{}, r.err(err)
 	}
 	v.f.WorkspaceRole = tenancy.Role(v.role)
 	return v.f, nil
+}
+
+// scopeNotFound is the ErrNotFound of a missing workspace or organization.
+func scopeNotFound(scope tenancy.Scope) error {
+	if scope.WorkspaceID != uuid.Nil {
+		return notFound("workspace %s", scope.WorkspaceID)
+	}
+	return notFound("organization %s", scope.OrgID)
 }

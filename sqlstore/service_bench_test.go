@@ -12,9 +12,12 @@ import (
 	"github.com/tenancykit/tenancy/memstore"
 )
 
-// BenchmarkService measures the two calls a host makes most, Check and a
-// first SignUp, through the Service on every store, memstore included so
-// that the ratios come from one run:
+// BenchmarkService measures the calls a host makes most, Check, a first
+// SignUp and AddMember, through the Service on every store, memstore
+// included so that the ratios come from one run. "Postgres" is a Store
+// from Open, whose transactions are pipelined; "PostgresHostPool" one
+// from New over a host's pgx pool, which sends one statement per round
+// trip (sqlstore/postgres's BenchmarkRoundTrips counts them):
 //
 //	scripts/postgres-test.sh --exec go test ./sqlstore -run '^$' -bench Service -benchmem
 func BenchmarkService(b *testing.B) {
@@ -28,6 +31,10 @@ func BenchmarkService(b *testing.B) {
 			open func(testing.TB) tenancy.Store
 		}{be.name, func(t testing.TB) tenancy.Store { return be.open(t) }})
 	}
+	stores = append(stores, struct {
+		name string
+		open func(testing.TB) tenancy.Store
+	}{"PostgresHostPool", func(t testing.TB) tenancy.Store { return openPostgresHostPool(t) }})
 	for _, st := range stores {
 		b.Run(st.name, func(b *testing.B) {
 			svc := tenancy.New(st.open(b))
@@ -67,6 +74,21 @@ func BenchmarkService(b *testing.B) {
 					res, err := svc.SignUp(ctx, tenancy.SignUpRequest{Email: email, EmailVerified: true})
 					if err != nil || !res.CreatedOrganization {
 						b.Fatal(res, err)
+					}
+				}
+			})
+			b.Run("AddMember", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					b.StopTimer()
+					email := fmt.Sprintf("member-%s-%d@gmail.com", prefix, n.Add(1))
+					res, err := svc.SignUp(ctx, tenancy.SignUpRequest{Email: email, EmailVerified: true})
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+					if _, err := svc.AddMember(ctx, admin, ws.ID, res.User.ID, tenancy.RoleMember); err != nil {
+						b.Fatal(err)
 					}
 				}
 			})

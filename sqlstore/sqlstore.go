@@ -27,7 +27,10 @@ type Store struct {
 	// a time: writers queue here instead of polling SQLite's lock.
 	writers chan struct{}
 	// stmts, on SQLite, are the prepared statements (see stmtCache).
-	stmts     *stmtCache
+	stmts *stmtCache
+	// pipe, when the Driver's Pool has one, pipelines the statements of
+	// each transaction (see Pipeliner).
+	pipe      Pipeliner
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -70,8 +73,13 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("sqlstore: open: the driver returned no pool or the zero Dialect (%T)", drv)
 	}
+	if p.Pipeliner != nil && !p.Dialect.d.postgres {
+		_ = p.DB.Close()
+		return nil, fmt.Errorf("sqlstore: open: the driver returned a Pipeliner for the %s dialect, which cannot pipeline (%T)", p.Dialect, drv)
+	}
 	s := newStore(p.DB, p.Dialect.d)
 	s.owned = true
+	s.pipe = p.Pipeliner
 	if p.Pin {
 		if s.pin, err = p.DB.Conn(ctx); err != nil {
 			_ = s.Close()
@@ -99,8 +107,11 @@ func Open(ctx context.Context, url string) (*Store, error) {
 //
 // Without _txlock=immediate, transactions of other processes may fail
 // with SQLITE_BUSY instead of waiting (Update retries them a few times).
-// For PostgreSQL, use github.com/jackc/pgx/v5/stdlib. It returns an error
-// matching tenancy.ErrInvalidInput if db is nil or d is the zero Dialect.
+// For PostgreSQL, use github.com/jackc/pgx/v5/stdlib. A Store from New
+// does not pipeline its transactions as one from Open does (see
+// Pipeliner): each statement, BEGIN and COMMIT included, is a round trip
+// of its own. It returns an error matching tenancy.ErrInvalidInput if db
+// is nil or d is the zero Dialect.
 func New(db *sql.DB, d Dialect) (*Store, error) {
 	switch {
 	case db == nil:
@@ -112,7 +123,7 @@ func New(db *sql.DB, d Dialect) (*Store, error) {
 }
 
 func newStore(db *sql.DB, d *dialect) *Store {
-	s := &Store{db: db, reader: reader{d: d, q: db, cache: &policyCache{}}}
+	s := &Store{db: db, reader: reader{d: d, q: dbQuerier{db}, cache: &policyCache{}}}
 	if !d.postgres {
 		s.writers = make(chan struct{}, 1)
 		s.stmts = &stmtCache{db: db, all: d.q.all}
@@ -155,8 +166,11 @@ const maxAttempts = 5
 // jittered backoff, so fn may run more than once.
 //
 // On PostgreSQL the transaction runs at READ COMMITTED; checks that span
-// several rows lock the organization first (LockOrganization). On SQLite
-// it is an immediate transaction: one writer at a time.
+// several rows lock the organization first (LockOrganization). With a
+// Pipeliner (a Store from Open), its statements go out in batches (see
+// Pipeliner), and an error of a deferred write is returned by the call
+// that sent it or by Update. On SQLite it is an immediate transaction: one
+// writer at a time.
 //
 // fn must read through tx, not through the Store: a read through the Store
 // runs on another connection, does not see the transaction's writes, and
@@ -183,6 +197,9 @@ func (s *Store) Update(ctx context.Context, fn func(tx tenancy.Tx) error) error 
 // attempt runs fn in one transaction. retry reports whether the failure
 // was transient.
 func (s *Store) attempt(ctx context.Context, fn func(tx tenancy.Tx) error) (retry bool, err error) {
+	if s.pipe != nil {
+		return s.attemptPipelined(ctx, fn)
+	}
 	if s.stmts != nil {
 		s.stmts.prepareAll(ctx)
 	}
@@ -200,7 +217,7 @@ func (s *Store) attempt(ctx context.Context, fn func(tx tenancy.Tx) error) (retr
 		return retryable(err), err
 	}
 	state := &txState{}
-	t := &tx{reader: reader{d: s.d, q: sqlTx, cache: s.cache, state: state}}
+	t := &tx{reader: reader{d: s.d, q: txQuerier{sqlTx}, cache: s.cache, state: state}}
 	if s.stmts != nil {
 		t.q = txStmts{tx: sqlTx, stmts: s.stmts}
 	}

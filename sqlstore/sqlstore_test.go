@@ -132,6 +132,21 @@ func openPostgres(t testing.TB) *Store {
 	return s
 }
 
+// openPostgresHostPool opens a Store on a fresh schema of the test
+// database the way a host with its own pool does: stdlib.OpenDB, Migrate,
+// New. Its transactions are not pipelined.
+func openPostgresHostPool(t testing.TB) *Store {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(postgresSchemaURL(t))
+	require.NoError(t, err)
+	db := stdlib.OpenDB(*cfg)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	require.NoError(t, Migrate(t.Context(), db, Postgres))
+	s, err := New(db, Postgres)
+	require.NoError(t, err)
+	return s
+}
+
 // backends are the databases every cross-dialect test runs on.
 var backends = []struct {
 	name string
@@ -167,8 +182,18 @@ func TestConformanceSQLiteHostPool(t *testing.T) {
 	})
 }
 
+// TestConformancePostgres runs the suite on a Store from Open, whose
+// transactions are pipelined.
 func TestConformancePostgres(t *testing.T) {
 	postgresURL(t)
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) tenancy.Store { return openPostgres(t) })
+}
+
+// TestConformancePostgresHostPool runs it on a Store from New over a
+// host's pgx pool, whose transactions go through database/sql's Tx.
+func TestConformancePostgresHostPool(t *testing.T) {
+	postgresURL(t)
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) tenancy.Store { return openPostgresHostPool(t) })
 }

@@ -115,14 +115,14 @@ func (p poolStmts) ExecContext(ctx context.Context, query string, args ...any) (
 	return p.db.ExecContext(ctx, query, args...)
 }
 
-func (p poolStmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (p poolStmts) QueryContext(ctx context.Context, query string, args ...any) (rows, error) {
 	if st := p.stmts.get(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
+		return sqlRows(st.QueryContext(ctx, args...))
 	}
-	return p.db.QueryContext(ctx, query, args...)
+	return sqlRows(p.db.QueryContext(ctx, query, args...))
 }
 
-func (p poolStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (p poolStmts) QueryRowContext(ctx context.Context, query string, args ...any) scanner {
 	if st := p.stmts.get(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -142,14 +142,14 @@ func (t txStmts) ExecContext(ctx context.Context, query string, args ...any) (sq
 	return t.tx.ExecContext(ctx, query, args...)
 }
 
-func (t txStmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (t txStmts) QueryContext(ctx context.Context, query string, args ...any) (rows, error) {
 	if st := t.stmts.lookup(query); st != nil {
-		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+		return sqlRows(t.tx.StmtContext(ctx, st).QueryContext(ctx, args...))
 	}
-	return t.tx.QueryContext(ctx, query, args...)
+	return sqlRows(t.tx.QueryContext(ctx, query, args...))
 }
 
-func (t txStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (t txStmts) QueryRowContext(ctx context.Context, query string, args ...any) scanner {
 	if st := t.stmts.lookup(query); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}

@@ -22,7 +22,12 @@ import (
 // Inserts that reference other rows take them from a SELECT, so a missing
 // row is also "no row inserted" rather than a foreign key violation. The
 // database's constraints remain the backstop, translated by the dialect.
-type tx struct{ reader }
+type tx struct {
+	reader
+	// pipe is the transaction's pipeTx when its statements are
+	// pipelined, nil otherwise.
+	pipe *pipeTx
+}
 
 var _ tenancy.Tx = (*tx)(nil)
 
@@ -65,6 +70,50 @@ func (t *tx) LockOrganization(ctx context.Context, orgID uuid.UUID) error {
 	}
 	return nil
 }
+
+// LockAccessFacts locks the organization of scope, then reads the access
+// facts once the lock is held (see tenancy.FactsLocker). On PostgreSQL
+// these are two statements, each reading a snapshot taken when it starts
+// (READ COMMITTED), so the facts see what was committed before the lock
+// was granted: a pipelined transaction sends both in one batch, the
+// database/sql one in two round trips (instead of three: Workspace,
+// LockOrganization, AccessFacts). On SQLite the immediate transaction
+// already excludes every other writer: only the facts are read. It
+// returns ErrNotFound if the workspace or organization does not exist.
+func (t *tx) LockAccessFacts(ctx context.Context, userID uuid.UUID, scope tenancy.Scope) (tenancy.Facts, error) {
+	if !t.d.postgres {
+		return t.AccessFacts(ctx, userID, scope)
+	}
+	lock := Statement{SQL: t.d.q.lockOrg, Args: []any{scope.OrgID}}
+	if scope.WorkspaceID != uuid.Nil {
+		lock = Statement{SQL: t.d.q.lockWorkspaceOrg, Args: []any{scope.WorkspaceID}}
+	}
+	query, args := t.factsStatement(userID, scope)
+	if t.pipe != nil {
+		found, row := t.pipe.lockThenQueryRow(ctx, lock, Statement{SQL: query, Args: args})
+		f, err := t.scanFacts(row, scope)
+		switch {
+		case err != nil:
+			return tenancy.Facts{}, err
+		case !found:
+			// The workspace was created after the lock missed it: it
+			// could not be locked.
+			return tenancy.Facts{}, scopeNotFound(scope)
+		}
+		return f, nil
+	}
+	var one int
+	err := t.q.QueryRowContext(ctx, lock.SQL, lock.Args...).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return tenancy.Facts{}, scopeNotFound(scope)
+	case err != nil:
+		return tenancy.Facts{}, t.err(err)
+	}
+	return t.scanFacts(t.q.QueryRowContext(ctx, query, args...), scope)
+}
+
+var _ tenancy.FactsLocker = (*tx)(nil)
 
 // nullString is a text argument stored as NULL when it is empty.
 func nullString(s string) any {
@@ -447,4 +496,80 @@ func scrubNeedle(email string) string {
 		}
 	}
 	return best
+}
+
+// Deferred returns the transaction's deferred writer (see
+// tenancy.WriteDeferrer): on a pipelined transaction its writes are
+// queued and sent with the next statement or with COMMIT; otherwise it is
+// the transaction itself, which writes at once.
+func (t *tx) Deferred() tenancy.DeferredWriter {
+	if t.pipe == nil {
+		return t
+	}
+	return deferredTx{t}
+}
+
+var _ tenancy.WriteDeferrer = (*tx)(nil)
+
+// deferredTx queues the writes of a pipelined transaction, in their
+// strict forms (see queries.go): a conflict or a missing row fails the
+// statement, the server aborts the transaction, and the error, translated
+// to the sentinel the Tx method documents, is returned by the call that
+// sent it or by Update.
+type deferredTx struct{ t *tx }
+
+// orgPrimaryKey is the constraint of the organizations' IDs; the other
+// unique index of the table is the domain's.
+const orgPrimaryKey = "tenancy_organizations_pkey"
+
+// CreateOrganization queues the insert of o. A unique violation is
+// ErrDomainTaken unless it is the ID's (ErrAlreadyExists); a store that
+// does not name the constraint violated is taken to report the domain's
+// when o claims one.
+func (d deferredTx) CreateOrganization(_ context.Context, o tenancy.Organization) error {
+	policy, err := encodePolicy(o.Policy)
+	if err != nil {
+		return err
+	}
+	t := d.t
+	t.pipe.deferWrite(Statement{SQL: t.d.q.createOrgStrict, Args: []any{o.ID, o.Name, o.Domain, o.Billing.Email,
+		o.Billing.CustomerRef, policy, t.d.ts(o.CreatedAt)}}, func(err error) error {
+		var dbErr *dbError
+		if errors.As(err, &dbErr) && errors.Is(dbErr.sentinel, tenancy.ErrAlreadyExists) &&
+			o.Domain != "" && dbErr.constraint != orgPrimaryKey {
+			return &dbError{sentinel: tenancy.ErrDomainTaken, constraint: dbErr.constraint, err: dbErr.err}
+		}
+		return err
+	})
+	return nil
+}
+
+// AddOrgAdmin queues the insert of the admin: ErrAlreadyExists if the
+// user is one already, ErrNotFound if the user or organization is absent.
+func (d deferredTx) AddOrgAdmin(_ context.Context, orgID, userID uuid.UUID, at time.Time) error {
+	t := d.t
+	t.pipe.deferWrite(Statement{SQL: t.d.q.addOrgAdminStrict, Args: []any{orgID, userID, userID, t.d.ts(at)}}, nil)
+	return nil
+}
+
+// AddMember queues the insert of the membership: ErrAlreadyExists if the
+// user is a member already, ErrNotFound if the workspace or user is
+// absent. m.Email is ignored: the user's email is stored.
+func (d deferredTx) AddMember(_ context.Context, m tenancy.Member) error {
+	t := d.t
+	t.pipe.deferWrite(Statement{SQL: t.d.q.addMemberStrict, Args: []any{m.WorkspaceID, m.UserID, m.WorkspaceID,
+		m.WorkspaceID, m.UserID, m.WorkspaceID, string(m.Role), t.d.ts(m.CreatedAt)}}, nil)
+	return nil
+}
+
+// AppendAudit queues the insert of the event, as Tx.AppendAudit writes it.
+func (d deferredTx) AppendAudit(_ context.Context, e tenancy.AuditEvent) error {
+	details, err := encodeDetails(e.Details)
+	if err != nil {
+		return err
+	}
+	t := d.t
+	t.pipe.deferWrite(Statement{SQL: t.d.q.appendAudit, Args: []any{e.ID, nullUUID(e.OrgID), nullUUID(e.WorkspaceID),
+		nullUUID(e.ActorID), nullUUID(e.TargetID), e.Action, t.d.ts(e.At), details}}, nil)
+	return nil
 }

@@ -37,6 +37,8 @@ func Run(t *testing.T, newStore func(t *testing.T) tenancy.Store) {
 		{"Pages", pageTests},
 		{"AccessFacts", factsTests},
 		{"Transactions", txTests},
+		{"DeferredWrites", deferredTests},
+		{"FactsLocker", lockerTests},
 		{"Concurrency", concurrencyTests},
 	}
 	for _, area := range areas {

@@ -14,6 +14,11 @@
 //
 // Reads made on the Store itself, outside Update, are passed through and
 // neither counted nor failed.
+//
+// The Tx it hands out has the optional interfaces of the wrapped store's
+// (tenancy.FactsLocker, tenancy.WriteDeferrer), so the Service takes the
+// same paths as without it: LockAccessFacts is one call, and each write
+// through a deferred writer one call named "Deferred." and the method.
 package faultstore
 
 import (
@@ -136,12 +141,93 @@ func (s *Store) leave(n int, name string) error {
 // counts and fails calls; the commit is one more call.
 func (s *Store) Update(ctx context.Context, fn func(tx tenancy.Tx) error) error {
 	return s.Store.Update(ctx, func(inner tenancy.Tx) error {
-		if err := fn(&tx{s: s, tx: inner}); err != nil {
+		if err := fn(s.wrap(inner)); err != nil {
 			return err
 		}
 		_, err := s.enter(CommitCall)
 		return err
 	})
+}
+
+// wrap returns the counting Tx of inner. It has the optional interfaces
+// inner has (tenancy.FactsLocker, tenancy.WriteDeferrer), their calls
+// counted and failed like the rest, so that the Service takes the same
+// paths through it as on the wrapped store.
+func (s *Store) wrap(inner tenancy.Tx) tenancy.Tx {
+	t := &tx{s: s, tx: inner}
+	l, locks := inner.(tenancy.FactsLocker)
+	d, defers := inner.(tenancy.WriteDeferrer)
+	switch {
+	case locks && defers:
+		return lockingDeferringTx{tx: t, l: l, d: d}
+	case locks:
+		return lockingTx{tx: t, l: l}
+	case defers:
+		return deferringTx{tx: t, d: d}
+	}
+	return t
+}
+
+// lockingTx is a tx whose inner Tx is a tenancy.FactsLocker.
+type lockingTx struct {
+	*tx
+	l tenancy.FactsLocker
+}
+
+func (t lockingTx) LockAccessFacts(ctx context.Context, userID uuid.UUID, sc tenancy.Scope) (tenancy.Facts, error) {
+	return t.lockAccessFacts(ctx, t.l, userID, sc)
+}
+
+// deferringTx is a tx whose inner Tx is a tenancy.WriteDeferrer.
+type deferringTx struct {
+	*tx
+	d tenancy.WriteDeferrer
+}
+
+func (t deferringTx) Deferred() tenancy.DeferredWriter { return t.deferred(t.d) }
+
+// lockingDeferringTx is a tx whose inner Tx is both.
+type lockingDeferringTx struct {
+	*tx
+	l tenancy.FactsLocker
+	d tenancy.WriteDeferrer
+}
+
+func (t lockingDeferringTx) LockAccessFacts(ctx context.Context, userID uuid.UUID, sc tenancy.Scope) (tenancy.Facts, error) {
+	return t.lockAccessFacts(ctx, t.l, userID, sc)
+}
+
+func (t lockingDeferringTx) Deferred() tenancy.DeferredWriter { return t.deferred(t.d) }
+
+func (t *tx) lockAccessFacts(ctx context.Context, l tenancy.FactsLocker, userID uuid.UUID, sc tenancy.Scope) (tenancy.Facts, error) {
+	return call1(t, "LockAccessFacts", func() (tenancy.Facts, error) { return l.LockAccessFacts(ctx, userID, sc) })
+}
+
+func (t *tx) deferred(d tenancy.WriteDeferrer) tenancy.DeferredWriter {
+	return deferredWriter{t: t, w: d.Deferred()}
+}
+
+// deferredWriter counts and fails the calls made on a wrapped
+// transaction's deferred writer, named "Deferred." and the method.
+type deferredWriter struct {
+	t *tx
+	w tenancy.DeferredWriter
+}
+
+func (d deferredWriter) CreateOrganization(ctx context.Context, o tenancy.Organization) error {
+	return call0(d.t, "Deferred.CreateOrganization", func() error { return d.w.CreateOrganization(ctx, o) })
+}
+
+func (d deferredWriter) AddOrgAdmin(ctx context.Context, orgID, userID uuid.UUID, at time.Time) error {
+	return call0(d.t, "Deferred.AddOrgAdmin", func() error { return d.w.AddOrgAdmin(ctx, orgID, userID, at) })
+}
+
+func (d deferredWriter) AddMember(ctx context.Context, m tenancy.Member) error {
+	return call0(d.t, "Deferred.AddMember", func() error { return d.w.AddMember(ctx, m) })
+}
+
+func (d deferredWriter) AppendAudit(ctx context.Context, e tenancy.AuditEvent) error {
+	return call0(d.t, "Deferred.AppendAudit", func() error { return d.w.AppendAudit(ctx, e) })
 }
 
 // tx counts and fails the calls made on a wrapped transaction. It lists

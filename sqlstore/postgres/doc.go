@@ -17,6 +17,13 @@
 // and closes a connection idle for 5 minutes. Tune it through Store.DB.
 // Any number of Stores, in one process or many, may share one database.
 //
+// The Store that Open returns pipelines its transactions: each runs on one
+// connection, its statements sent as pgx batches, one network round trip
+// each (BEGIN with the first statement, the writes the Service defers
+// with the next statement or with COMMIT, see tenancy.WriteDeferrer).
+// SignUp and AddMember cost three round trips or fewer.
+//
 // A host that opens its own pool for sqlstore.New needs only
-// github.com/jackc/pgx/v5/stdlib, not this package.
+// github.com/jackc/pgx/v5/stdlib, not this package; such a Store does not
+// pipeline: each statement, BEGIN and COMMIT included, is a round trip.
 package postgres

@@ -30,9 +30,15 @@ func (driver) Open(_ context.Context, raw string) (sqlstore.Pool, error) {
 	if err != nil {
 		return sqlstore.Pool{}, err
 	}
+	return newPool(cfg), nil
+}
+
+// newPool opens the pool of Open on cfg, without connecting. Its
+// transactions are pipelined (see pipeliner).
+func newPool(cfg *pgx.ConnConfig) sqlstore.Pool {
 	db := stdlib.OpenDB(*cfg)
 	configure(db)
-	return sqlstore.Pool{DB: db, Dialect: sqlstore.Postgres}, nil
+	return sqlstore.Pool{DB: db, Dialect: sqlstore.Postgres, Pipeliner: pipeliner{}}
 }
 
 // parseURL reads a postgres:// or postgresql:// URL of sqlstore.Open. It
