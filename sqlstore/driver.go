@@ -40,6 +40,12 @@ type Pool struct {
 	// the Postgres dialect pipelines: Open refuses a Pipeliner with
 	// another.
 	Pipeliner Pipeliner
+	// ByteUUIDs says that DB's driver takes a UUID argument as a
+	// [16]byte, which pgx encodes at once, where a uuid.UUID (a
+	// driver.Valuer of its text form) costs it a failed encoding plan and
+	// some seventy allocations per query. The Store then passes the UUIDs
+	// of AccessFacts, the query behind every Check, that way.
+	ByteUUIDs bool
 }
 
 // Register makes a Driver available to Open for the URLs whose scheme,

@@ -369,7 +369,7 @@ func (s *Store) attemptPipelined(ctx context.Context, fn func(tx tenancy.Tx) err
 func (s *Store) runPipelined(ctx context.Context, p Pipeline, fn func(tx tenancy.Tx) error) (retry bool, err error) {
 	state := &txState{}
 	pt := &pipeTx{p: p, d: s.d, state: state}
-	t := &tx{reader: reader{d: s.d, q: pt, cache: s.cache, state: state}, pipe: pt}
+	t := &tx{reader: reader{d: s.d, q: pt, cache: s.cache, state: state, byteUUIDs: s.byteUUIDs}, pipe: pt}
 	if err := fn(t); err != nil {
 		_ = pt.rollback(ctx)
 		return state.retry || retryable(err), err

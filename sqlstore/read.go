@@ -76,6 +76,18 @@ type reader struct {
 	q     querier
 	cache *policyCache
 	state *txState // nil outside a transaction
+	// byteUUIDs: the driver takes UUID arguments as [16]byte (see
+	// Pool.ByteUUIDs).
+	byteUUIDs bool
+}
+
+// uuidArg is id as an argument of a statement, in the form the driver
+// encodes at least cost.
+func (r *reader) uuidArg(id uuid.UUID) any {
+	if r.byteUUIDs {
+		return [16]byte(id)
+	}
+	return id
 }
 
 // err translates a driver error and notes a transient one.
@@ -453,10 +465,11 @@ func (r *reader) AccessFacts(ctx context.Context, userID uuid.UUID, scope tenanc
 // factsStatement returns the AccessFacts query of scope and its
 // arguments.
 func (r *reader) factsStatement(userID uuid.UUID, scope tenancy.Scope) (string, []any) {
+	u := r.uuidArg(userID)
 	if scope.WorkspaceID != uuid.Nil {
-		return r.d.q.factsWorkspace, []any{userID, userID, userID, scope.WorkspaceID}
+		return r.d.q.factsWorkspace, []any{u, u, u, r.uuidArg(scope.WorkspaceID)}
 	}
-	return r.d.q.factsOrg, []any{userID, userID, scope.OrgID}
+	return r.d.q.factsOrg, []any{u, u, r.uuidArg(scope.OrgID)}
 }
 
 // scanFacts reads the facts of scope from row; ErrNotFound if there is

@@ -80,6 +80,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	s := newStore(p.DB, p.Dialect.d)
 	s.owned = true
 	s.pipe = p.Pipeliner
+	s.byteUUIDs = p.ByteUUIDs
 	if p.Pin {
 		if s.pin, err = p.DB.Conn(ctx); err != nil {
 			_ = s.Close()
@@ -217,7 +218,7 @@ func (s *Store) attempt(ctx context.Context, fn func(tx tenancy.Tx) error) (retr
 		return retryable(err), err
 	}
 	state := &txState{}
-	t := &tx{reader: reader{d: s.d, q: txQuerier{sqlTx}, cache: s.cache, state: state}}
+	t := &tx{reader: reader{d: s.d, q: txQuerier{sqlTx}, cache: s.cache, state: state, byteUUIDs: s.byteUUIDs}}
 	if s.stmts != nil {
 		t.q = txStmts{tx: sqlTx, stmts: s.stmts}
 	}

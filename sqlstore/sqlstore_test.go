@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"github.com/google/uuid"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -145,6 +146,29 @@ func openPostgresHostPool(t testing.TB) *Store {
 	s, err := New(db, Postgres)
 	require.NoError(t, err)
 	return s
+}
+
+// TestByteUUIDs checks that only a pool from the postgres driver gets
+// UUID arguments as [16]byte, and that a host's pool reads the same facts
+// with uuid.UUID arguments.
+func TestByteUUIDs(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	require.False(t, openSQLite(t).byteUUIDs)
+	s := openPostgres(t)
+	require.True(t, s.byteUUIDs)
+	w := seed(t, s)
+	host, err := New(s.DB(), Postgres)
+	require.NoError(t, err)
+	require.False(t, host.byteUUIDs)
+	for _, sc := range []tenancy.Scope{tenancy.InWorkspace(w.ws.ID), tenancy.InOrganization(w.org.ID)} {
+		want, err := host.AccessFacts(ctx, w.bob.ID, sc)
+		require.NoError(t, err)
+		require.NotEqual(t, uuid.Nil, want.OrgID)
+		got, err := s.AccessFacts(ctx, w.bob.ID, sc)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
 }
 
 // backends are the databases every cross-dialect test runs on.

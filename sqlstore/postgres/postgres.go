@@ -38,7 +38,7 @@ func (driver) Open(_ context.Context, raw string) (sqlstore.Pool, error) {
 func newPool(cfg *pgx.ConnConfig) sqlstore.Pool {
 	db := stdlib.OpenDB(*cfg)
 	configure(db)
-	return sqlstore.Pool{DB: db, Dialect: sqlstore.Postgres, Pipeliner: pipeliner{}}
+	return sqlstore.Pool{DB: db, Dialect: sqlstore.Postgres, Pipeliner: pipeliner{}, ByteUUIDs: true}
 }
 
 // parseURL reads a postgres:// or postgresql:// URL of sqlstore.Open. It
