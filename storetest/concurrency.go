@@ -60,52 +60,7 @@ var concurrencyTests = []test{
 		require.Contains(t, orgs, got)
 	}},
 	{"concurrent sign-ups from one domain create one organization", func(t *testing.T, f *fixture) {
-		// Each racer does what a first sign-up does: create its user, look
-		// the domain up, claim it and become its admin.
-		users := make([]tenancy.User, racers)
-		orgs := make([]tenancy.Organization, racers)
-		for i := range users {
-			users[i] = f.newUser("u" + uuid.NewString()[:8])
-			orgs[i] = f.newOrg("acme.com", "acme.com")
-		}
-		won := race(t, racers, tenancy.ErrDomainTaken, func(i int) error {
-			return f.s.Update(f.ctx, func(tx tenancy.Tx) error {
-				if err := tx.CreateUser(f.ctx, users[i]); err != nil {
-					return err
-				}
-				_, err := tx.OrganizationByDomain(f.ctx, "acme.com")
-				switch {
-				case err == nil:
-					return tenancy.ErrDomainTaken
-				case !errors.Is(err, tenancy.ErrNotFound):
-					return err
-				}
-				if err := tx.CreateOrganization(f.ctx, orgs[i]); err != nil {
-					return err
-				}
-				return tx.AddOrgAdmin(f.ctx, orgs[i].ID, users[i].ID, orgs[i].CreatedAt)
-			})
-		})
-		require.Equal(t, 1, won)
-		got, err := f.s.OrganizationByDomain(f.ctx, "acme.com")
-		require.NoError(t, err)
-		n, err := f.s.CountOrgAdmins(f.ctx, got.ID)
-		require.NoError(t, err)
-		require.Equal(t, 1, n)
-		created := 0
-		for i, u := range users {
-			_, err := f.s.User(f.ctx, u.ID)
-			if err == nil {
-				created++
-				admin, err := f.s.IsOrgAdmin(f.ctx, got.ID, u.ID)
-				require.NoError(t, err)
-				require.True(t, admin)
-				require.Equal(t, orgs[i], got)
-				continue
-			}
-			require.ErrorIs(t, err, tenancy.ErrNotFound, "the losers' users are rolled back")
-		}
-		require.Equal(t, 1, created)
+		raceFirstSignUps(t, f, func(tx tenancy.Tx) tenancy.DeferredWriter { return tx })
 	}},
 	{"one email is taken by one user", func(t *testing.T, f *fixture) {
 		users := make([]tenancy.User, racers)
@@ -302,4 +257,62 @@ var concurrencyTests = []test{
 		close(stop)
 		readers.Wait()
 	}},
+}
+
+// raceFirstSignUps races what a first sign-up does, in racers
+// transactions: create its user, look the domain up, then claim it,
+// become its admin and record it, these three writes through the
+// DeferredWriter that through returns. One organization must result, with
+// one admin, one event and the winner's user; the losers leave nothing.
+func raceFirstSignUps(t *testing.T, f *fixture, through func(tenancy.Tx) tenancy.DeferredWriter) {
+	users := make([]tenancy.User, racers)
+	orgs := make([]tenancy.Organization, racers)
+	for i := range users {
+		users[i] = f.newUser("u" + uuid.NewString()[:8])
+		orgs[i] = f.newOrg("acme.com", "acme.com")
+	}
+	won := race(t, racers, tenancy.ErrDomainTaken, func(i int) error {
+		return f.s.Update(f.ctx, func(tx tenancy.Tx) error {
+			if err := tx.CreateUser(f.ctx, users[i]); err != nil {
+				return err
+			}
+			_, err := tx.OrganizationByDomain(f.ctx, "acme.com")
+			switch {
+			case err == nil:
+				return tenancy.ErrDomainTaken
+			case !errors.Is(err, tenancy.ErrNotFound):
+				return err
+			}
+			w := through(tx)
+			if err := w.CreateOrganization(f.ctx, orgs[i]); err != nil {
+				return err
+			}
+			if err := w.AddOrgAdmin(f.ctx, orgs[i].ID, users[i].ID, orgs[i].CreatedAt); err != nil {
+				return err
+			}
+			return w.AppendAudit(f.ctx, tenancy.AuditEvent{ID: uuid.New(), OrgID: orgs[i].ID, ActorID: users[i].ID,
+				Action: tenancy.EventOrganizationCreated, At: orgs[i].CreatedAt})
+		})
+	})
+	require.Equal(t, 1, won)
+	got, err := f.s.OrganizationByDomain(f.ctx, "acme.com")
+	require.NoError(t, err)
+	n, err := f.s.CountOrgAdmins(f.ctx, got.ID)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Len(t, listFrom(t, racers, nil, listAuditEvents(f, got.ID), auditCursor), 1)
+	created := 0
+	for i, u := range users {
+		_, err := f.s.User(f.ctx, u.ID)
+		if err == nil {
+			created++
+			admin, err := f.s.IsOrgAdmin(f.ctx, got.ID, u.ID)
+			require.NoError(t, err)
+			require.True(t, admin)
+			require.Equal(t, orgs[i], got)
+			continue
+		}
+		require.ErrorIs(t, err, tenancy.ErrNotFound, "the losers' users are rolled back")
+	}
+	require.Equal(t, 1, created)
 }

@@ -184,53 +184,6 @@ var deferredTests = []test{
 		require.Equal(t, tenancy.RoleMember, members[0].Role)
 	}},
 	{"concurrent sign-ups deferring their claims create one organization", func(t *testing.T, f *fixture) {
-		// As the Service's first sign-up does: create the user, look the
-		// domain up, then claim it, become its admin and record it, all
-		// deferred.
-		users := make([]tenancy.User, racers)
-		orgs := make([]tenancy.Organization, racers)
-		for i := range users {
-			users[i] = f.newUser("u" + uuid.NewString()[:8])
-			orgs[i] = f.newOrg("acme.com", "acme.com")
-		}
-		won := race(t, racers, tenancy.ErrDomainTaken, func(i int) error {
-			return f.s.Update(f.ctx, func(tx tenancy.Tx) error {
-				if err := tx.CreateUser(f.ctx, users[i]); err != nil {
-					return err
-				}
-				_, err := tx.OrganizationByDomain(f.ctx, "acme.com")
-				switch {
-				case err == nil:
-					return tenancy.ErrDomainTaken
-				case !errors.Is(err, tenancy.ErrNotFound):
-					return err
-				}
-				dw := deferredWriter(tx)
-				if err := dw.CreateOrganization(f.ctx, orgs[i]); err != nil {
-					return err
-				}
-				if err := dw.AddOrgAdmin(f.ctx, orgs[i].ID, users[i].ID, orgs[i].CreatedAt); err != nil {
-					return err
-				}
-				return dw.AppendAudit(f.ctx, tenancy.AuditEvent{ID: uuid.New(), OrgID: orgs[i].ID, ActorID: users[i].ID,
-					Action: tenancy.EventOrganizationCreated, At: orgs[i].CreatedAt})
-			})
-		})
-		require.Equal(t, 1, won)
-		got, err := f.s.OrganizationByDomain(f.ctx, "acme.com")
-		require.NoError(t, err)
-		n, err := f.s.CountOrgAdmins(f.ctx, got.ID)
-		require.NoError(t, err)
-		require.Equal(t, 1, n)
-		require.Len(t, listFrom(t, racers, nil, listAuditEvents(f, got.ID), auditCursor), 1)
-		created := 0
-		for _, u := range users {
-			if _, err := f.s.User(f.ctx, u.ID); err == nil {
-				created++
-			} else {
-				require.ErrorIs(t, err, tenancy.ErrNotFound, "the losers' users are rolled back")
-			}
-		}
-		require.Equal(t, 1, created)
+		raceFirstSignUps(t, f, deferredWriter)
 	}},
 }
