@@ -59,6 +59,7 @@ func main() {
 	scaleName := flag.String("scale", "S", "population: S, M or L")
 	storeName := flag.String("store", "memstore", "store: memstore, sqlite or postgres")
 	benchtime := flag.Duration("benchtime", 300*time.Millisecond, "time spent measuring each operation")
+	keep := flag.Bool("keep", false, "leave a PostgreSQL population in place on exit, to inspect it (the next run empties it)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measurements (not of populating) to `file`")
 	flag.Parse()
 	sc, ok := scales[strings.ToUpper(*scaleName)]
@@ -66,7 +67,7 @@ func main() {
 		fail(fmt.Errorf("unknown scale %q", *scaleName))
 	}
 	ctx := context.Background()
-	store, closeStore, err := openStore(ctx, *storeName)
+	store, closeStore, err := openStore(ctx, *storeName, *keep)
 	if err != nil {
 		fail(err)
 	}
@@ -121,7 +122,7 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-func openStore(ctx context.Context, name string) (tenancy.Store, func(), error) {
+func openStore(ctx context.Context, name string, keep bool) (tenancy.Store, func(), error) {
 	switch name {
 	case "memstore":
 		return memstore.New(), func() {}, nil
@@ -150,6 +151,9 @@ func openStore(ctx context.Context, name string) (tenancy.Store, func(), error) 
 				tenancy_org_admins, tenancy_workspaces, tenancy_organizations, tenancy_users`)
 		}
 		drop()
+		if keep {
+			return s, func() { s.Close() }, nil
+		}
 		return s, func() { drop(); s.Close() }, nil
 	}
 	return nil, nil, fmt.Errorf("unknown store %q", name)
