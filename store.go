@@ -56,6 +56,12 @@ type Tx interface {
 	// removed; IDs and the rest of the event stay. It returns the number
 	// of events changed.
 	ScrubAuditEmail(ctx context.Context, email string) (int, error)
+
+	// FormerEmails returns the addresses userID held before its current
+	// one: the DetailFrom of every EventUserEmailChanged event whose
+	// target is userID, in any order, possibly repeated. DeleteUser reads
+	// them to scrub them too.
+	FormerEmails(ctx context.Context, userID uuid.UUID) ([]string, error)
 }
 
 // WriteDeferrer is implemented by a Tx that can send some writes later

@@ -118,8 +118,11 @@ func (s *Service) ChangeEmail(ctx context.Context, userID uuid.UUID, email strin
 
 // DeleteUser erases a user: its roles in every organization, the
 // invitations to its address and those it issued, and the user itself;
-// its address is removed from the details of every audit event (IDs
-// stay). Each organization where it held a role, or had invitations,
+// its address, and every address it held before (as its
+// user.email_changed events record them), are removed from the details of
+// every audit event (IDs stay). A former address that another user holds
+// now is kept: it names that user in events since, which the log cannot
+// tell from the deleted user's. Each organization where it held a role, or had invitations,
 // records user.deleted. It returns ErrNotFound if the user does not exist
 // and ErrLastAdmin, changing nothing, if it is the last admin of a
 // workspace or the last Organization Admin of an organization: hand those
@@ -196,11 +199,17 @@ func (s *Service) DeleteUser(ctx context.Context, userID uuid.UUID) error {
 				return err
 			}
 		}
+		scrub, err := erasedEmails(ctx, tx, u)
+		if err != nil {
+			return err
+		}
 		if err := tx.DeleteUser(ctx, userID); err != nil {
 			return err
 		}
-		if _, err := tx.ScrubAuditEmail(ctx, u.Email); err != nil {
-			return err
+		for _, email := range scrub {
+			if _, err := tx.ScrubAuditEmail(ctx, email); err != nil {
+				return err
+			}
 		}
 		for _, orgID := range ids {
 			n := touched[orgID]
@@ -212,6 +221,30 @@ func (s *Service) DeleteUser(ctx context.Context, userID uuid.UUID) error {
 		}
 		return nil
 	})
+}
+
+// erasedEmails returns the addresses DeleteUser scrubs from the audit
+// log: u's current one and every one it held before, except those another
+// user holds now (their events are that user's: see DeleteUser).
+func erasedEmails(ctx context.Context, tx Tx, u User) ([]string, error) {
+	former, err := tx.FormerEmails(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(former)
+	emails := []string{u.Email}
+	for _, email := range slices.Compact(former) {
+		if email == u.Email {
+			continue
+		}
+		switch _, err := tx.UserByEmail(ctx, email); {
+		case errors.Is(err, ErrNotFound):
+			emails = append(emails, email)
+		case err != nil:
+			return nil, err
+		}
+	}
+	return emails, nil
 }
 
 func compareUUID(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) }

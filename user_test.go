@@ -181,6 +181,53 @@ func TestDeleteUser(t *testing.T) {
 	f.signUp("bob@acme.com")
 }
 
+// TestDeleteUserScrubsFormerAddresses checks that erasure scrubs every
+// address the user held, not only its last one, and keeps a former one
+// that another user holds now.
+func TestDeleteUserScrubsFormerAddresses(t *testing.T) {
+	f := newFixture(t)
+	owner, org := f.founder("ann@acme.com")
+	ws := f.workspace(owner, org.ID, "Ops")
+	bob := f.user("bob@gmail.com")
+	f.member(owner, ws.ID, bob, tenancy.RoleMember)
+	_, _, err := f.svc.Invite(f.ctx, owner, ws.ID, "bob@outlook.com", tenancy.RoleMember)
+	require.NoError(t, err)
+	for _, email := range []string{"bob@outlook.com", "bob@yahoo.com", "bob@gmail.com", "bob@proton.me"} {
+		_, err := f.svc.ChangeEmail(f.ctx, bob.UserID, email, true)
+		require.NoError(t, err)
+	}
+	// Carl takes an address Bob left: the events since name Carl by it.
+	carl := f.user("bob@yahoo.com")
+	f.member(owner, ws.ID, carl, tenancy.RoleMember)
+
+	// events returns the values of every event's details, of Acme and of
+	// no organization.
+	values := func() []string {
+		var vs []string
+		for _, o := range []uuid.UUID{org.ID, uuid.Nil} {
+			events, err := f.store.ListAuditEvents(f.ctx, o, tenancy.PageQuery{Limit: 1000})
+			require.NoError(t, err)
+			for _, e := range events {
+				for _, v := range e.Details {
+					vs = append(vs, v)
+				}
+			}
+		}
+		return vs
+	}
+	before := values()
+	for _, email := range []string{"bob@gmail.com", "bob@outlook.com", "bob@yahoo.com", "bob@proton.me"} {
+		require.Contains(t, before, email, "the log holds each address before the erasure")
+	}
+
+	require.NoError(t, f.svc.DeleteUser(f.ctx, bob.UserID))
+	after := values()
+	for _, email := range []string{"bob@gmail.com", "bob@outlook.com", "bob@proton.me"} {
+		assert.NotContains(t, after, email, "a former address of Bob's stays in the log")
+	}
+	assert.Contains(t, after, "bob@yahoo.com", "Carl's address is scrubbed")
+}
+
 func TestUserOrganizations(t *testing.T) {
 	f := newFixture(t)
 	owner, org := f.founder("ann@acme.com")

@@ -124,6 +124,23 @@ func (t *tx) ScrubAuditEmail(_ context.Context, email string) (int, error) {
 	return n, nil
 }
 
+// FormerEmails implements tenancy.Tx. It reads the whole log, as
+// ScrubAuditEmail does: both serve the erasure of a user, which is rare.
+func (t *tx) FormerEmails(_ context.Context, userID uuid.UUID) ([]string, error) {
+	if t.done {
+		return nil, errTxDone
+	}
+	var from []string
+	for _, events := range t.audit {
+		for _, e := range events {
+			if e.TargetID == userID && e.Action == tenancy.EventUserEmailChanged && e.Details[tenancy.DetailFrom] != "" {
+				from = append(from, e.Details[tenancy.DetailFrom])
+			}
+		}
+	}
+	return from, nil
+}
+
 // AppendAudit implements tenancy.Tx.
 func (t *tx) AppendAudit(_ context.Context, e tenancy.AuditEvent) error {
 	if t.done {

@@ -158,6 +158,15 @@ func TestListsComeOffAnIndex(t *testing.T) {
 					}
 				}
 			}
+			// Not a list, but DeleteUser's read of the audit log: its
+			// partial index spares a scan of every event.
+			plan := explainWith(t, ctx, s, q.formerEmails, []any{w.power})
+			if testing.Verbose() {
+				t.Logf("FormerEmails:\n\t%s", strings.Join(plan, "\n\t"))
+			}
+			if bad := sortsOrScans(d, plan); len(bad) > 0 {
+				t.Errorf("FormerEmails scans the log: %q\nplan:\n%s", bad, strings.Join(plan, "\n"))
+			}
 		})
 	}
 }

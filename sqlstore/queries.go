@@ -3,7 +3,9 @@ package sqlstore
 // The SQL of every statement, written once with ? placeholders for both
 // dialects and rebound at package initialization (see dialect.bind). The
 // dialect-specific parts are the row lock of LockOrganization and the JSON
-// functions of ScrubAuditEmail.
+// functions of ScrubAuditEmail and FormerEmails.
+
+import "github.com/tenancykit/tenancy"
 
 // page holds the two forms of a keyset-paginated list: the first page, and
 // a page after a cursor. Both take the same arguments, the cursor's
@@ -42,9 +44,9 @@ type queries struct {
 	// row instead of inserting nothing.
 	createOrgStrict, addOrgAdminStrict, addMemberStrict string
 
-	appendAudit, scrubAudit string
-	auditEvents             page
-	auditEventsNoOrg        page
+	appendAudit, scrubAudit, formerEmails string
+	auditEvents                           page
+	auditEventsNoOrg                      page
 
 	factsWorkspace, factsOrg string
 
@@ -259,7 +261,8 @@ VALUES (?, ?, COALESCE((SELECT w.org_id FROM tenancy_workspaces w WHERE w.id = ?
 
 		appendAudit: b(`INSERT INTO tenancy_audit_events (id, org_id, workspace_id, actor_id, target_id, action, at, details)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-		scrubAudit: b(scrubAuditQuery(d)),
+		scrubAudit:   b(scrubAuditQuery(d)),
+		formerEmails: b(formerEmailsQuery(d)),
 		auditEvents: keyset(`SELECT `+auditCols+` FROM tenancy_audit_events e WHERE e.org_id = ?`,
 			`(e.at, e.id) < (?, ?)`, ` ORDER BY e.at DESC, e.id DESC LIMIT ?`),
 		// The events of no organization (sign-ups that joined none, user
@@ -313,6 +316,19 @@ FROM (
 	ORDER BY email, user_id LIMIT ?
 ) k JOIN tenancy_users u ON u.id = k.user_id
 ORDER BY k.email, k.user_id`
+}
+
+// formerEmailsQuery selects the from address of a user's email changes:
+// the target and the action are those of the partial index of migration
+// 7, which the planner matches only against the literal action.
+// Argument: the user.
+func formerEmailsQuery(d *dialect) string {
+	from := `json_extract(details, '$.` + tenancy.DetailFrom + `')`
+	if d.postgres {
+		from = `details->>'` + tenancy.DetailFrom + `'`
+	}
+	return `SELECT ` + from + ` FROM tenancy_audit_events
+WHERE target_id = ? AND action = '` + tenancy.EventUserEmailChanged + `' AND ` + from + ` IS NOT NULL`
 }
 
 // scrubAuditQuery rewrites, in one statement, the details of the events

@@ -480,6 +480,15 @@ func (t *tx) ScrubAuditEmail(ctx context.Context, email string) (int, error) {
 	return int(n), err
 }
 
+// FormerEmails returns the from address of userID's email changes, off
+// a partial index of those events (migration 7).
+func (t *tx) FormerEmails(ctx context.Context, userID uuid.UUID) ([]string, error) {
+	return list(ctx, &t.reader, t.d.q.formerEmails, []any{userID}, func(s scanner) (string, error) {
+		var email string
+		return email, s.Scan(&email)
+	})
+}
+
 // scrubNeedle returns the longest run of email that every JSON text
 // holding email as a string value contains verbatim: it stops at the
 // characters an encoder may escape (quotes, backslashes, control

@@ -191,6 +191,37 @@ var auditTests = []test{
 			require.Equal(t, map[string]string{"n": email + "!"}, got.Details, email)
 		}
 	}},
+	{"FormerEmails reads the from address of the user's email changes only", func(t *testing.T, f *fixture) {
+		ann, bob := f.user("ann"), f.user("bob")
+		acme := f.org("Acme", "acme.com", ann)
+		event := func(orgID, actor, target uuid.UUID, action string, details map[string]string) {
+			e := tenancy.AuditEvent{ID: uuid.New(), OrgID: orgID, ActorID: actor, TargetID: target,
+				Action: action, At: f.tick(), Details: details}
+			f.update(func(tx tenancy.Tx) error { return tx.AppendAudit(f.ctx, e) })
+		}
+		changed := tenancy.EventUserEmailChanged
+		from := func(email string) map[string]string {
+			return map[string]string{tenancy.DetailFrom: email, tenancy.DetailTo: "next@example.com"}
+		}
+		event(acme.ID, ann.ID, ann.ID, changed, from("ann@one.example"))
+		event(uuid.Nil, ann.ID, ann.ID, changed, from("ann@two.example")) // of no organization
+		event(acme.ID, ann.ID, ann.ID, changed, from("ann@one.example"))  // back to a former one
+		event(acme.ID, ann.ID, ann.ID, changed, nil)
+		event(acme.ID, ann.ID, bob.ID, changed, from("bob@one.example"))        // another target
+		event(acme.ID, ann.ID, ann.ID, tenancy.EventMemberAdded, from("x@y.z")) // another action
+		formerEmails := func(userID uuid.UUID) []string {
+			var got []string
+			f.update(func(tx tenancy.Tx) error {
+				var err error
+				got, err = tx.FormerEmails(f.ctx, userID)
+				return err
+			})
+			return got
+		}
+		require.ElementsMatch(t, []string{"ann@one.example", "ann@two.example", "ann@one.example"}, formerEmails(ann.ID))
+		require.Equal(t, []string{"bob@one.example"}, formerEmails(bob.ID))
+		require.Empty(t, formerEmails(uuid.New()), "an unknown user has none")
+	}},
 }
 
 // findEvent returns the event of this ID in events.

@@ -448,6 +448,10 @@ func (t *tx) AppendAudit(ctx context.Context, e tenancy.AuditEvent) error {
 	return call0(t, "AppendAudit", func() error { return t.tx.AppendAudit(ctx, e) })
 }
 
+func (t *tx) FormerEmails(ctx context.Context, userID uuid.UUID) ([]string, error) {
+	return call1(t, "FormerEmails", func() ([]string, error) { return t.tx.FormerEmails(ctx, userID) })
+}
+
 func (t *tx) ScrubAuditEmail(ctx context.Context, email string) (int, error) {
 	return call1(t, "ScrubAuditEmail", func() (int, error) { return t.tx.ScrubAuditEmail(ctx, email) })
 }
