@@ -20,9 +20,11 @@ import (
 	"crypto/sha256"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,40 +58,47 @@ const (
 )
 
 func main() {
-	scaleName := flag.String("scale", "S", "population: S, M or L")
+	scaleNames := flag.String("scale", "S", "populations, comma-separated: S, M, L (e.g. S,L: both in one run, measured in turn)")
 	storeName := flag.String("store", "memstore", "store: memstore, sqlite or postgres")
-	benchtime := flag.Duration("benchtime", 300*time.Millisecond, "time spent measuring each operation")
-	keep := flag.Bool("keep", false, "leave a PostgreSQL population in place on exit, to inspect it (the next run empties it)")
+	benchtime := flag.Duration("benchtime", 300*time.Millisecond, "time spent measuring each operation at each scale")
+	rounds := flag.Int("rounds", 5, "rounds the measurement of an operation is split into, the scales (and Check and its baseline) taking turns")
+	keep := flag.Bool("keep", false, "leave PostgreSQL populations in place on exit, to inspect them (the next run empties them)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measurements (not of populating) to `file`")
 	flag.Parse()
-	sc, ok := scales[strings.ToUpper(*scaleName)]
-	if !ok {
-		fail(fmt.Errorf("unknown scale %q", *scaleName))
-	}
 	ctx := context.Background()
-	store, closeStore, err := openStore(ctx, *storeName, *keep)
-	if err != nil {
-		fail(err)
-	}
-	defer closeStore()
-
-	start := time.Now()
-	w, err := populate(ctx, store, sc)
-	if err != nil {
-		fail(fmt.Errorf("populate: %w", err))
-	}
-	if s, ok := store.(*sqlstore.Store); ok {
-		// What autovacuum would do on a live PostgreSQL; SQLite's planner
-		// uses the statistics too.
-		if _, err := s.DB().ExecContext(ctx, "ANALYZE"); err != nil {
+	var pops []*population
+	for name := range strings.SplitSeq(strings.ToUpper(*scaleNames), ",") {
+		sc, ok := scales[name]
+		if !ok {
+			fail(fmt.Errorf("unknown scale %q", name))
+		}
+		store, closeStore, err := openStore(ctx, *storeName, name, *keep)
+		if err != nil {
 			fail(err)
 		}
+		defer closeStore()
+		start := time.Now()
+		w, err := populate(ctx, store, sc)
+		if err != nil {
+			fail(fmt.Errorf("populate %s: %w", name, err))
+		}
+		if s, ok := store.(*sqlstore.Store); ok {
+			// What autovacuum would do on a live PostgreSQL; SQLite's
+			// planner uses the statistics too.
+			if _, err := s.DB().ExecContext(ctx, "ANALYZE"); err != nil {
+				fail(err)
+			}
+		}
+		fmt.Printf("scale %s on %s: %d users, %d workspaces, %d organizations, %d memberships, %d audit events; populated in %s\n",
+			name, *storeName, w.users, w.workspaces, sc.orgs, w.memberships, auditEvents,
+			time.Since(start).Round(time.Millisecond))
+		p := &population{name: name, store: store, w: w, populated: time.Since(start)}
+		if p.ops, err = operations(ctx, tenancy.New(store), store, w); err != nil {
+			fail(fmt.Errorf("scale %s: %w", name, err))
+		}
+		pops = append(pops, p)
 	}
-	fmt.Printf("scale %s on %s: %d users, %d workspaces, %d organizations, %d memberships, %d audit events; populated in %s\n\n",
-		strings.ToUpper(*scaleName), *storeName, w.users, w.workspaces, sc.orgs, w.memberships, auditEvents,
-		time.Since(start).Round(time.Millisecond))
-
-	svc := tenancy.New(store)
+	fmt.Println()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -100,21 +109,27 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if s, ok := store.(*sqlstore.Store); ok {
-		// The least a query costs on this pool, beside which Check is
-		// read.
-		r, err := measure("a bare round trip (SELECT 1) on the same pool", *benchtime, func() error {
-			var one int
-			return s.DB().QueryRowContext(ctx, "SELECT 1").Scan(&one)
-		})
-		if err != nil {
-			fail(err)
-		}
-		fmt.Printf("%s: %s µs, %.0f allocs\n\n", r.name, fmtUS(r.us), r.allocs)
-	}
-	if err := run(ctx, svc, w, *benchtime, *storeName == "memstore"); err != nil {
+	if err := run(pops, *benchtime, max(*rounds, 1)); err != nil {
 		fail(err)
 	}
+}
+
+// A population is a store populated at one scale, and the operations
+// measured on it.
+type population struct {
+	name      string
+	store     tenancy.Store
+	w         *world
+	populated time.Duration
+	ops       []operation
+}
+
+// An operation is one row of the table. A Check has a baseline, measured
+// in turn with it: the floor on memstore, a bare SELECT 1 on a SQL store.
+type operation struct {
+	name     string
+	run      func() error
+	baseline *operation
 }
 
 func fail(err error) {
@@ -122,7 +137,9 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-func openStore(ctx context.Context, name string, keep bool) (tenancy.Store, func(), error) {
+// openStore opens an empty store for the population of scale; its
+// function closes it.
+func openStore(ctx context.Context, name, scale string, keep bool) (tenancy.Store, func(), error) {
 	switch name {
 	case "memstore":
 		return memstore.New(), func() {}, nil
@@ -137,24 +154,49 @@ func openStore(ctx context.Context, name string, keep bool) (tenancy.Store, func
 		}
 		return s, func() { s.Close(); os.RemoveAll(dir) }, nil
 	case "postgres":
-		url := os.Getenv("TENANCY_TEST_POSTGRES_URL")
-		if url == "" {
+		base := os.Getenv("TENANCY_TEST_POSTGRES_URL")
+		if base == "" {
 			return nil, nil, fmt.Errorf("-store postgres reads TENANCY_TEST_POSTGRES_URL, which is not set")
 		}
-		s, err := sqlstore.Open(ctx, url)
+		// Each scale in a schema of its own, made afresh and dropped
+		// on exit (unless keep).
+		admin, err := sqlstore.Open(ctx, base)
 		if err != nil {
 			return nil, nil, err
 		}
-		// Start from an empty schema: the tables are dropped on exit too.
-		drop := func() {
-			_, _ = s.DB().ExecContext(ctx, `TRUNCATE tenancy_audit_events, tenancy_invitations, tenancy_members,
-				tenancy_org_admins, tenancy_workspaces, tenancy_organizations, tenancy_users`)
+		schema := "tenancy_scale_" + strings.ToLower(scale)
+		drop := func() error {
+			_, err := admin.DB().ExecContext(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+			return err
 		}
-		drop()
-		if keep {
-			return s, func() { s.Close() }, nil
+		if err := drop(); err != nil {
+			admin.Close()
+			return nil, nil, err
 		}
-		return s, func() { drop(); s.Close() }, nil
+		if _, err := admin.DB().ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+			admin.Close()
+			return nil, nil, err
+		}
+		u, err := url.Parse(base)
+		if err != nil {
+			admin.Close()
+			return nil, nil, err
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		s, err := sqlstore.Open(ctx, u.String())
+		if err != nil {
+			admin.Close()
+			return nil, nil, err
+		}
+		return s, func() {
+			s.Close()
+			if !keep {
+				_ = drop()
+			}
+			admin.Close()
+		}, nil
 	}
 	return nil, nil, fmt.Errorf("unknown store %q", name)
 }
@@ -327,9 +369,8 @@ func populate(ctx context.Context, s tenancy.Store, sc scale) (*world, error) {
 	return w, wr.flush()
 }
 
-// result is one row of the table.
+// result is a measurement: time and allocations per call.
 type result struct {
-	name   string
 	us     float64
 	allocs float64
 }
@@ -339,10 +380,10 @@ type result struct {
 // would be), and returns its time and allocations per call. It reads the
 // clock every 64 calls, so that reading it weighs nothing beside a call of
 // tens of nanoseconds.
-func measure(name string, d time.Duration, op func() error) (result, error) {
+func measure(d time.Duration, op func() error) (result, error) {
 	for start := time.Now(); time.Since(start) < d/3; {
 		if err := op(); err != nil {
-			return result{}, fmt.Errorf("%s: %w", name, err)
+			return result{}, err
 		}
 	}
 	var before, after runtime.MemStats
@@ -353,14 +394,14 @@ func measure(name string, d time.Duration, op func() error) (result, error) {
 	for time.Since(start) < d || n < 64 {
 		for range 64 {
 			if err := op(); err != nil {
-				return result{}, fmt.Errorf("%s: %w", name, err)
+				return result{}, err
 			}
 		}
 		n += 64
 	}
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
-	return result{name, float64(elapsed.Microseconds()) / float64(n), float64(after.Mallocs-before.Mallocs) / float64(n)}, nil
+	return result{float64(elapsed.Microseconds()) / float64(n), float64(after.Mallocs-before.Mallocs) / float64(n)}, nil
 }
 
 // deep returns the cursor found after walking 90% of a list of n items,
@@ -382,34 +423,38 @@ func deep[T any](n int, list func(tenancy.Page) (tenancy.List[T], error)) (strin
 	return p.After, nil
 }
 
-// pages measures the first page of 50 and the one after walking 90% of
-// the list.
-func pages[T any](d time.Duration, name string, n int, list func(tenancy.Page) (tenancy.List[T], error)) ([]result, error) {
-	first, err := measure(name+", first page", d, func() error { _, err := list(tenancy.Page{}); return err })
-	if err != nil {
-		return nil, err
-	}
+// pages returns the operations of the first page of 50 of a list of n
+// items, and of the page after walking 90% of it.
+func pages[T any](name string, n int, list func(tenancy.Page) (tenancy.List[T], error)) ([]operation, error) {
+	ops := []operation{{name: name + ", first page", run: func() error { _, err := list(tenancy.Page{}); return err }}}
 	if n*9/10+tenancy.DefaultPageSize > n {
-		return []result{first}, nil // too short for a deep page
+		return ops, nil // too short for a deep page
 	}
 	after, err := deep(n, list)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	deepPage, err := measure(fmt.Sprintf("%s, page at %d of %d", name, n*9/10, n), d, func() error {
+	return append(ops, operation{name: fmt.Sprintf("%s, page at %d of %d", name, n*9/10, n), run: func() error {
 		l, err := list(tenancy.Page{After: after})
 		if err == nil && len(l.Items) != tenancy.DefaultPageSize {
 			err = fmt.Errorf("deep page of %d items", len(l.Items))
 		}
 		return err
-	})
-	return []result{first, deepPage}, err
+	}}), nil
 }
 
-// run measures and prints the table; inMemory adds how Check compares
-// with the floor.
-func run(ctx context.Context, svc *tenancy.Service, w *world, d time.Duration, inMemory bool) error {
-	var rows []result
+// operations returns what is measured on a population: Check beside its
+// baseline (the floor on memstore, a bare SELECT 1 on the same pool on a
+// SQL store), then the first and a deep page of every list.
+func operations(ctx context.Context, svc *tenancy.Service, store tenancy.Store, w *world) ([]operation, error) {
+	var ops []operation
+	var selectOne *operation
+	if s, ok := store.(*sqlstore.Store); ok {
+		selectOne = &operation{name: "SELECT 1 (same pool)", run: func() error {
+			var one int
+			return s.DB().QueryRowContext(ctx, "SELECT 1").Scan(&one)
+		}}
+	}
 	for _, c := range []struct {
 		name  string
 		act   tenancy.Action
@@ -420,8 +465,8 @@ func run(ctx context.Context, svc *tenancy.Service, w *world, d time.Duration, i
 		{"denied (member, own workspace)", tenancy.ActionCreateSource, false, false},
 		{"denied (no role in the organization)", tenancy.ActionViewWorkspace, true, false},
 	} {
-		// next returns the next request of the sequence both engines
-		// decide.
+		// next returns the next request of the sequence both the check
+		// and the floor decide.
 		i := 0
 		next := func() (tenancy.Actor, uuid.UUID) {
 			i = (i + 1) % len(w.checks)
@@ -431,84 +476,210 @@ func run(ctx context.Context, svc *tenancy.Service, w *world, d time.Duration, i
 			}
 			return k.actor, k.own
 		}
-		floor, err := measure("floor, "+c.name, d, func() error {
-			a, ws := next()
-			if w.floor.Check(a.UserID, c.act, ws) != c.want {
-				return fmt.Errorf("the floor decided otherwise")
-			}
-			return nil
-		})
-		if err != nil {
-			return err
+		base := selectOne
+		if base == nil {
+			base = &operation{name: "floor, " + c.name, run: func() error {
+				a, ws := next()
+				if w.floor.Check(a.UserID, c.act, ws) != c.want {
+					return fmt.Errorf("the floor decided otherwise")
+				}
+				return nil
+			}}
 		}
-		r, err := measure("Check, "+c.name, d, func() error {
+		ops = append(ops, operation{name: "Check, " + c.name, baseline: base, run: func() error {
 			a, ws := next()
 			dec, err := svc.Check(ctx, a, c.act, tenancy.InWorkspace(ws))
 			if err == nil && dec.Allowed != c.want {
 				err = fmt.Errorf("decision %+v", dec)
 			}
 			return err
-		})
-		if err != nil {
-			return err
-		}
-		rows = append(rows, floor, r)
-	}
-	add := func(r []result, err error) error {
-		rows = append(rows, r...)
-		return err
+		}})
 	}
 	n, err := count(func(p tenancy.Page) (tenancy.List[tenancy.OrgUser], error) {
 		return svc.OrganizationUsers(ctx, w.owner, w.org, p)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	nws, err := count(func(p tenancy.Page) (tenancy.List[tenancy.Workspace], error) {
 		return svc.OrganizationWorkspaces(ctx, w.owner, w.org, p)
 	})
 	if err != nil {
+		return nil, err
+	}
+	add := func(more []operation, err error) error {
+		ops = append(ops, more...)
 		return err
 	}
 	for _, err := range []error{
-		add(pages(d, "Members (hot workspace)", hotMembers, func(p tenancy.Page) (tenancy.List[tenancy.Member], error) {
+		add(pages("Members (hot workspace)", hotMembers, func(p tenancy.Page) (tenancy.List[tenancy.Member], error) {
 			return svc.Members(ctx, w.owner, w.hot, p)
 		})),
-		add(pages(d, "Invitations (hot workspace)", hotInvitations, func(p tenancy.Page) (tenancy.List[tenancy.Invitation], error) {
+		add(pages("Invitations (hot workspace)", hotInvitations, func(p tenancy.Page) (tenancy.List[tenancy.Invitation], error) {
 			return svc.Invitations(ctx, w.owner, w.hot, p)
 		})),
-		add(pages(d, "OrganizationUsers (first org)", n, func(p tenancy.Page) (tenancy.List[tenancy.OrgUser], error) {
+		add(pages("OrganizationUsers (first org)", n, func(p tenancy.Page) (tenancy.List[tenancy.OrgUser], error) {
 			return svc.OrganizationUsers(ctx, w.owner, w.org, p)
 		})),
-		add(pages(d, "OrganizationWorkspaces (first org)", nws, func(p tenancy.Page) (tenancy.List[tenancy.Workspace], error) {
+		add(pages("OrganizationWorkspaces (first org)", nws, func(p tenancy.Page) (tenancy.List[tenancy.Workspace], error) {
 			return svc.OrganizationWorkspaces(ctx, w.owner, w.org, p)
 		})),
-		add(pages(d, "UserWorkspaces (power user)", powerWorkspaces, func(p tenancy.Page) (tenancy.List[tenancy.Membership], error) {
+		add(pages("UserWorkspaces (power user)", powerWorkspaces, func(p tenancy.Page) (tenancy.List[tenancy.Membership], error) {
 			return svc.UserWorkspaces(ctx, w.power, p)
 		})),
-		add(pages(d, "AuditLog (first org)", auditEvents, func(p tenancy.Page) (tenancy.List[tenancy.AuditEvent], error) {
+		add(pages("AuditLog (first org)", auditEvents, func(p tenancy.Page) (tenancy.List[tenancy.AuditEvent], error) {
 			return svc.AuditLog(ctx, w.owner, w.org, p)
 		})),
 	} {
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
-	fmt.Println("| operation | µs/op | allocs/op |")
-	fmt.Println("|---|---:|---:|")
-	for _, r := range rows {
-		fmt.Printf("| %s | %s | %.0f |\n", r.name, fmtUS(r.us), r.allocs)
+	return ops, nil
+}
+
+// A row holds an operation's measurements at every scale, round by round,
+// and those of its baseline, if any.
+type row struct {
+	name   string
+	us     [][]float64 // [population][round]
+	allocs []float64   // [population]
+	base   *row
+}
+
+func newRow(name string, pops int) *row {
+	return &row{name: name, us: make([][]float64, pops), allocs: make([]float64, pops)}
+}
+
+// median returns the median of xs.
+func median(xs []float64) float64 {
+	xs = slices.Sorted(slices.Values(xs))
+	if n := len(xs); n%2 == 0 {
+		return (xs[n/2-1] + xs[n/2]) / 2
 	}
-	if !inMemory {
-		return nil // a SQL store's check is a query: the floor is for memstore
+	return xs[len(xs)/2]
+}
+
+// ratio returns the median, over the rounds, of a's time over b's.
+func ratio(a, b []float64) float64 {
+	r := make([]float64, len(a))
+	for i := range a {
+		r[i] = a[i] / b[i]
+	}
+	return median(r)
+}
+
+// run measures every operation on every population and prints the table.
+// Each operation's time is split into rounds: in a round every scale
+// takes its turn, and a Check follows its baseline, so that the ratios
+// (scale to scale, Check to its baseline) compare measurements taken
+// moments apart on this shared machine, not minutes apart.
+func run(pops []*population, d time.Duration, rounds int) error {
+	nops := len(pops[0].ops)
+	for _, p := range pops {
+		if len(p.ops) != nops {
+			return fmt.Errorf("scale %s has %d operations, %s has %d", p.name, len(p.ops), pops[0].name, nops)
+		}
+	}
+	slice := d / time.Duration(rounds)
+	add := func(r *row, k int, name string, op func() error) error {
+		m, err := measure(slice, op)
+		if err != nil {
+			return fmt.Errorf("scale %s, %s: %w", pops[k].name, name, err)
+		}
+		r.us[k] = append(r.us[k], m.us)
+		r.allocs[k] = m.allocs
+		return nil
+	}
+	var rows []*row
+	for i := range nops {
+		r := newRow(pops[0].ops[i].name, len(pops))
+		if b := pops[0].ops[i].baseline; b != nil {
+			r.base = newRow(b.name, len(pops))
+		}
+		for range rounds {
+			for k, p := range pops {
+				op := p.ops[i]
+				if op.baseline != nil {
+					if err := add(r.base, k, op.baseline.name, op.baseline.run); err != nil {
+						return err
+					}
+				}
+				if err := add(r, k, op.name, op.run); err != nil {
+					return err
+				}
+			}
+		}
+		rows = append(rows, r)
+	}
+	printTable(pops, rows)
+	return nil
+}
+
+// printTable prints the median of each row at each scale, its growth from
+// the first scale to the last, and how each Check compares with its
+// baseline.
+func printTable(pops []*population, rows []*row) {
+	growth := len(pops) > 1
+	first, last := pops[0].name, pops[len(pops)-1].name
+	head, rule := "| operation |", "|---|"
+	for _, p := range pops {
+		head += " " + p.name + " µs/op (allocs) |"
+		rule += "---:|"
+	}
+	if growth {
+		head += " " + last + "/" + first + " |"
+		rule += "---:|"
+	}
+	fmt.Println(head)
+	fmt.Println(rule)
+	line := func(r *row) {
+		l := "| " + r.name + " |"
+		for k := range pops {
+			l += fmt.Sprintf(" %s (%.0f) |", fmtUS(median(r.us[k])), r.allocs[k])
+		}
+		if growth {
+			l += fmt.Sprintf(" %.2f× |", ratio(r.us[len(pops)-1], r.us[0]))
+		}
+		fmt.Println(l)
+	}
+	for _, r := range rows {
+		if r.base != nil {
+			line(r.base)
+		}
+		line(r)
 	}
 	fmt.Println()
-	for i := 0; i < 6; i += 2 {
-		floor, check := rows[i], rows[i+1]
-		fmt.Printf("%s: %.1f× the floor; the target, 2× the floor + 40 ns, is %s µs\n",
-			check.name, check.us/floor.us, fmtUS(2*floor.us+0.040))
+	for _, r := range rows {
+		if r.base == nil {
+			continue
+		}
+		for k, p := range pops {
+			check, base := median(r.us[k]), median(r.base.us[k])
+			if strings.HasPrefix(r.base.name, "floor") {
+				target := 2*base + 0.040
+				fmt.Printf("%s, %s: %s µs, %.2f× the floor (%s µs); the target, 2× the floor + 40 ns, is %s µs: %s\n",
+					p.name, r.name, fmtUS(check), ratio(r.us[k], r.base.us[k]), fmtUS(base), fmtUS(target), verdict(check <= target))
+				continue
+			}
+			x := ratio(r.us[k], r.base.us[k])
+			fmt.Printf("%s, %s: %s µs, %.2f× %s (%s µs); the target is 1.5×: %s\n",
+				p.name, r.name, fmtUS(check), x, r.base.name, fmtUS(base), verdict(x <= 1.5))
+		}
 	}
-	return nil
+	if growth {
+		fmt.Printf("\nmedians of %d rounds; %s/%s: the median of the rounds' ratios\n", len(rows[0].us[0]), last, first)
+	}
+	for _, p := range pops {
+		fmt.Printf("scale %s populated in %s\n", p.name, p.populated.Round(time.Millisecond))
+	}
+}
+
+func verdict(met bool) string {
+	if met {
+		return "met"
+	}
+	return "not met"
 }
 
 // count walks a list to its end.
