@@ -101,7 +101,12 @@ func (tb table[K, V]) shardOf(m uint64) *shardTable[K, V] {
 // bits need no further hashing. A nil *shardTable is empty.
 type shardTable[K comparable, V any] struct {
 	slots []slot[K, V] // a power of two long, at most half used
-	n     int
+	// tags holds a byte of each slot's hash (see tag), 0 for an empty
+	// slot: a lookup through tags (findTagged) that misses reads a line
+	// of bytes, where one through the slots reads a few slots of tens of
+	// bytes each, and in a large index misses the caches for them.
+	tags []uint8
+	n    int
 }
 
 type slot[K comparable, V any] struct {
@@ -109,6 +114,10 @@ type slot[K comparable, V any] struct {
 	key K
 	val V
 }
+
+// tag returns the tag of the mixed hash m: seven bits that neither the
+// shard nor the home slot is picked by, and the top bit set.
+func tag(m uint64) uint8 { return uint8(m>>(64-shardBits-7)) | 0x80 }
 
 // mix spreads a key's hash over all 64 bits; the table's shard is picked
 // by the top bits and the slot by the bottom ones.
@@ -135,12 +144,41 @@ func (tb table[K, V]) get(k K, h uint64) (V, bool) {
 	return zero, false
 }
 
+// getTagged is get through the tags: for the table whose lookups mostly
+// miss (the organization roles of a user with no role in the workspace).
+func (tb table[K, V]) getTagged(k K, h uint64) (V, bool) {
+	m := mix(h)
+	return tb.shardOf(m).findTagged(k, m)
+}
+
+// findTagged returns the value of k (mixed hash m) if present, reading a
+// slot only where its tag matches.
+func (st *shardTable[K, V]) findTagged(k K, m uint64) (V, bool) {
+	if st.n > 0 {
+		mask := uint64(len(st.tags) - 1)
+		t := tag(m)
+		for i := m >> 1 & mask; ; i = (i + 1) & mask {
+			switch st.tags[i] {
+			case 0:
+				var zero V
+				return zero, false
+			case t:
+				if s := &st.slots[i]; s.h == m && s.key == k {
+					return s.val, true
+				}
+			}
+		}
+	}
+	var zero V
+	return zero, false
+}
+
 // clone returns a copy of st that can be written.
 func (st shardTable[K, V]) clone() shardTable[K, V] {
 	if st.slots == nil {
-		return shardTable[K, V]{slots: make([]slot[K, V], 4)}
+		return shardTable[K, V]{slots: make([]slot[K, V], 4), tags: make([]uint8, 4)}
 	}
-	return shardTable[K, V]{slots: slices.Clone(st.slots), n: st.n}
+	return shardTable[K, V]{slots: slices.Clone(st.slots), tags: slices.Clone(st.tags), n: st.n}
 }
 
 // find returns the index of the slot of k, or of the empty slot that
@@ -166,14 +204,16 @@ func (st *shardTable[K, V]) set(k K, m uint64, v V) {
 	if 2*(st.n+1) > len(st.slots) {
 		old := st.slots
 		st.slots = make([]slot[K, V], 2*len(old))
+		st.tags = make([]uint8, 2*len(old))
 		for _, s := range old {
 			if s.h != 0 {
-				st.slots[st.find(s.key, s.h)] = s
+				j := st.find(s.key, s.h)
+				st.slots[j], st.tags[j] = s, tag(s.h)
 			}
 		}
 		i = st.find(k, m)
 	}
-	st.slots[i] = slot[K, V]{h: m, key: k, val: v}
+	st.slots[i], st.tags[i] = slot[K, V]{h: m, key: k, val: v}, tag(m)
 	st.n++
 }
 
@@ -190,11 +230,11 @@ func (st *shardTable[K, V]) remove(k K, m uint64) {
 		// lies cyclically in (i, j].
 		home := st.slots[j].h >> 1 & mask
 		if (j-home)&mask >= (j-i)&mask {
-			st.slots[i] = st.slots[j]
+			st.slots[i], st.tags[i] = st.slots[j], st.tags[j]
 			i = j
 		}
 	}
-	st.slots[i] = slot[K, V]{}
+	st.slots[i], st.tags[i] = slot[K, V]{}, 0
 	st.n--
 }
 
@@ -219,7 +259,7 @@ func (ix *accessIndex) readFacts(userID uuid.UUID, scope tenancy.Scope) (f tenan
 			return f, missing(scope)
 		}
 		f.WorkspaceID = scope.WorkspaceID
-		f.WorkspaceRole, _ = ix.roles.get(wsUser{scope.WorkspaceID, userID}, hashPair(scope.WorkspaceID, userID))
+		f.WorkspaceRole, _ = ix.roles.getTagged(wsUser{scope.WorkspaceID, userID}, hashPair(scope.WorkspaceID, userID))
 	} else if o, ok = ix.orgs.get(scope.OrgID, hashID(scope.OrgID)); !ok {
 		return f, missing(scope)
 	}
@@ -231,7 +271,7 @@ func (ix *accessIndex) readFacts(userID uuid.UUID, scope tenancy.Scope) (f tenan
 			return f, nil
 		}
 	}
-	r, _ := ix.users.get(orgUser{f.OrgID, userID}, hashPair(f.OrgID, userID))
+	r, _ := ix.users.getTagged(orgUser{f.OrgID, userID}, hashPair(f.OrgID, userID))
 	f.OrgAdmin, f.OrgMember = r.admin, r.member
 	return f, nil
 }

@@ -33,6 +33,14 @@ func TestShardTableMatchesMap(t *testing.T) {
 				if ok != wantOK || got != want {
 					t.Fatalf("key %d: got %d, %v; want %d, %v", k, got, ok, want, wantOK)
 				}
+				if got, ok := st.findTagged(k, hashOf(k)); ok != wantOK || got != want {
+					t.Fatalf("key %d through the tags: got %d, %v; want %d, %v", k, got, ok, want, wantOK)
+				}
+			}
+			for i, s := range st.slots {
+				if want := map[bool]uint8{true: tag(s.h), false: 0}[s.h != 0]; st.tags[i] != want {
+					t.Fatalf("slot %d: tag %#x, want %#x", i, st.tags[i], want)
+				}
 			}
 		}
 	})
