@@ -102,9 +102,7 @@ func (tb table[K, V]) shardOf(m uint64) *shardTable[K, V] {
 type shardTable[K comparable, V any] struct {
 	slots []slot[K, V] // a power of two long, at most half used
 	// tags holds a byte of each slot's hash (see tag), 0 for an empty
-	// slot: a lookup through tags (findTagged) that misses reads a line
-	// of bytes, where one through the slots reads a few slots of tens of
-	// bytes each, and in a large index misses the caches for them.
+	// slot, which lookups probe (see get).
 	tags []uint8
 	n    int
 }
@@ -128,32 +126,15 @@ func shard(m uint64) uint64 { return m >> (64 - shardBits) }
 // get returns the value of k, whose hash is h.
 func (tb table[K, V]) get(k K, h uint64) (V, bool) {
 	m := mix(h)
-	if st := tb.shardOf(m); st.n > 0 {
-		mask := uint64(len(st.slots) - 1)
-		for i := m >> 1 & mask; ; i = (i + 1) & mask {
-			s := &st.slots[i]
-			if s.h == m && s.key == k {
-				return s.val, true
-			}
-			if s.h == 0 {
-				break
-			}
-		}
-	}
-	var zero V
-	return zero, false
+	return tb.shardOf(m).get(k, m)
 }
 
-// getTagged is get through the tags: for the table whose lookups mostly
-// miss (the organization roles of a user with no role in the workspace).
-func (tb table[K, V]) getTagged(k K, h uint64) (V, bool) {
-	m := mix(h)
-	return tb.shardOf(m).findTagged(k, m)
-}
-
-// findTagged returns the value of k (mixed hash m) if present, reading a
-// slot only where its tag matches.
-func (st *shardTable[K, V]) findTagged(k K, m uint64) (V, bool) {
+// get returns the value of k (mixed hash m) if present. It probes the
+// tags, and reads a slot only where its tag matches: a lookup that misses
+// (the roles of a user with none in the workspace or the organization)
+// reads a line of bytes, not slots of tens of bytes each, which in a large
+// index miss the caches.
+func (st *shardTable[K, V]) get(k K, m uint64) (V, bool) {
 	if st.n > 0 {
 		mask := uint64(len(st.tags) - 1)
 		t := tag(m)
@@ -259,7 +240,7 @@ func (ix *accessIndex) readFacts(userID uuid.UUID, scope tenancy.Scope) (f tenan
 			return f, missing(scope)
 		}
 		f.WorkspaceID = scope.WorkspaceID
-		f.WorkspaceRole, _ = ix.roles.getTagged(wsUser{scope.WorkspaceID, userID}, hashPair(scope.WorkspaceID, userID))
+		f.WorkspaceRole, _ = ix.roles.get(wsUser{scope.WorkspaceID, userID}, hashPair(scope.WorkspaceID, userID))
 	} else if o, ok = ix.orgs.get(scope.OrgID, hashID(scope.OrgID)); !ok {
 		return f, missing(scope)
 	}
@@ -271,7 +252,7 @@ func (ix *accessIndex) readFacts(userID uuid.UUID, scope tenancy.Scope) (f tenan
 			return f, nil
 		}
 	}
-	r, _ := ix.users.getTagged(orgUser{f.OrgID, userID}, hashPair(f.OrgID, userID))
+	r, _ := ix.users.get(orgUser{f.OrgID, userID}, hashPair(f.OrgID, userID))
 	f.OrgAdmin, f.OrgMember = r.admin, r.member
 	return f, nil
 }

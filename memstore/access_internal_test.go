@@ -33,7 +33,7 @@ func TestShardTableMatchesMap(t *testing.T) {
 				if ok != wantOK || got != want {
 					t.Fatalf("key %d: got %d, %v; want %d, %v", k, got, ok, want, wantOK)
 				}
-				if got, ok := st.findTagged(k, hashOf(k)); ok != wantOK || got != want {
+				if got, ok := st.get(k, hashOf(k)); ok != wantOK || got != want {
 					t.Fatalf("key %d through the tags: got %d, %v; want %d, %v", k, got, ok, want, wantOK)
 				}
 			}
