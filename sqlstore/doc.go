@@ -46,6 +46,10 @@
 //	if err := sqlstore.Migrate(ctx, db, sqlstore.Postgres); err != nil { … }
 //	store, err := sqlstore.New(db, sqlstore.Postgres)
 //
+// A Store from New does not pipeline its transactions on PostgreSQL. A
+// host that only needs its own pgx configuration opens through OpenPool
+// and the postgres driver's NewPool instead, which do.
+//
 // # Schema
 //
 // Tables are named tenancy_* (users, organizations, org_admins,

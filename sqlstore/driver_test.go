@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancykit/tenancy"
@@ -125,6 +126,31 @@ func TestOpenChecksTheDriversPool(t *testing.T) {
 	require.ErrorContains(t, err, "cannot pipeline")
 	db = <-noDialectPools
 	require.ErrorContains(t, db.PingContext(t.Context()), "closed", "Open closes the pool it refuses")
+}
+
+// TestOpenPoolChecksThePool checks that OpenPool refuses, as invalid
+// input, what Open refuses of a driver, closing the pool, and opens and
+// migrates a good one.
+func TestOpenPoolChecksThePool(t *testing.T) {
+	ctx := t.Context()
+	_, err := OpenPool(ctx, Pool{Dialect: SQLite})
+	require.ErrorIs(t, err, tenancy.ErrInvalidInput)
+	for _, p := range []Pool{{Dialect: Dialect{}}, {Dialect: SQLite, Pipeliner: countingPipeliner{}}} {
+		db, err := sql.Open("sqlite", "file::memory:")
+		require.NoError(t, err)
+		p.DB = db
+		_, err = OpenPool(ctx, p)
+		require.ErrorIs(t, err, tenancy.ErrInvalidInput)
+		require.ErrorContains(t, db.PingContext(ctx), "closed", "OpenPool closes the pool it refuses")
+	}
+	db, err := sql.Open("sqlite", sqliteDSN(sqlitePath(t)))
+	require.NoError(t, err)
+	s, err := OpenPool(ctx, Pool{DB: db, Dialect: SQLite})
+	require.NoError(t, err)
+	_, err = s.User(ctx, uuid.New())
+	require.ErrorIs(t, err, tenancy.ErrNotFound, "the schema is there")
+	require.NoError(t, s.Close())
+	require.ErrorContains(t, db.PingContext(ctx), "closed", "the Store owns the pool")
 }
 
 // TestLinksNoDriver checks that the package imports no database driver,

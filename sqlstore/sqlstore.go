@@ -67,16 +67,32 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	return openPool(ctx, p, fmt.Sprintf("the driver (%T)", drv))
+}
+
+// OpenPool is Open on a pool the host configured itself, such as one from
+// the postgres driver's NewPool over a pgx configuration of its own (TLS,
+// a tracer, a dial function): the Store owns the pool (Close closes it),
+// migrates the database, and pipelines its transactions if the pool has a
+// Pipeliner. It returns an error matching tenancy.ErrInvalidInput, and
+// closes p.DB, if p has no DB or the zero Dialect, or a Pipeliner for
+// SQLite.
+func OpenPool(ctx context.Context, p Pool) (*Store, error) {
+	return openPool(ctx, p, "the pool")
+}
+
+func openPool(ctx context.Context, p Pool, from string) (*Store, error) {
 	if p.DB == nil || p.Dialect.d == nil {
 		if p.DB != nil {
 			_ = p.DB.Close()
 		}
-		return nil, fmt.Errorf("sqlstore: open: the driver returned no pool or the zero Dialect (%T)", drv)
+		return nil, fmt.Errorf("%w: sqlstore: open: %s has no pool or the zero Dialect", tenancy.ErrInvalidInput, from)
 	}
 	if p.Pipeliner != nil && !p.Dialect.d.postgres {
 		_ = p.DB.Close()
-		return nil, fmt.Errorf("sqlstore: open: the driver returned a Pipeliner for the %s dialect, which cannot pipeline (%T)", p.Dialect, drv)
+		return nil, fmt.Errorf("%w: sqlstore: open: %s has a Pipeliner for the %s dialect, which cannot pipeline", tenancy.ErrInvalidInput, from, p.Dialect)
 	}
+	var err error
 	s := newStore(p.DB, p.Dialect.d)
 	s.owned = true
 	s.pipe = p.Pipeliner

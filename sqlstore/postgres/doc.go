@@ -23,6 +23,14 @@
 // with the next statement or with COMMIT, see tenancy.WriteDeferrer).
 // SignUp and AddMember cost three round trips or fewer.
 //
+// A host that configures pgx itself (TLS, a tracer, a dial function)
+// keeps the pipelining through NewPool and sqlstore.OpenPool:
+//
+//	cfg, err := pgx.ParseConfig(url)
+//	…
+//	cfg.Tracer = tracer
+//	store, err := sqlstore.OpenPool(ctx, postgres.NewPool(cfg))
+//
 // A host that opens its own pool for sqlstore.New needs only
 // github.com/jackc/pgx/v5/stdlib, not this package; such a Store does not
 // pipeline: each statement, BEGIN and COMMIT included, is a round trip.

@@ -5,9 +5,11 @@ import (
 	"log"
 	"os"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/tenancykit/tenancy"
 	"github.com/tenancykit/tenancy/sqlstore"
-	_ "github.com/tenancykit/tenancy/sqlstore/postgres"
+	"github.com/tenancykit/tenancy/sqlstore/postgres"
 )
 
 // Importing the package lets sqlstore.Open open postgres:// and
@@ -28,3 +30,31 @@ func Example() {
 		log.Fatal(err)
 	}
 }
+
+// A host that configures pgx itself, here with a tracer of its own, opens
+// the pool through NewPool and OpenPool, and keeps the pipelined
+// transactions of Open.
+func ExampleNewPool() {
+	ctx := context.Background()
+	cfg, err := pgx.ParseConfig(os.Getenv("DATABASE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.Tracer = queryLogger{}
+	store, err := sqlstore.OpenPool(ctx, postgres.NewPool(cfg))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+	_ = tenancy.New(store)
+}
+
+// queryLogger logs the SQL of every query.
+type queryLogger struct{}
+
+func (queryLogger) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	log.Printf("sql: %s", d.SQL)
+	return ctx
+}
+
+func (queryLogger) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}

@@ -21,7 +21,7 @@ type pipeliner struct{}
 
 var _ sqlstore.Pipeliner = pipeliner{}
 
-// Pipeline returns the pipeline of a connection of the pool that newPool
+// Pipeline returns the pipeline of a connection of the pool that NewPool
 // opens: a *stdlib.Conn.
 func (pipeliner) Pipeline(driverConn any) (sqlstore.Pipeline, error) {
 	c, ok := driverConn.(*stdlib.Conn)

@@ -30,12 +30,22 @@ func (driver) Open(_ context.Context, raw string) (sqlstore.Pool, error) {
 	if err != nil {
 		return sqlstore.Pool{}, err
 	}
-	return newPool(cfg), nil
+	return NewPool(cfg), nil
 }
 
-// newPool opens the pool of Open on cfg, without connecting. Its
-// transactions are pipelined (see pipeliner).
-func newPool(cfg *pgx.ConnConfig) sqlstore.Pool {
+// NewPool returns the pool Open would, on a pgx configuration the host
+// made (from pgx.ParseConfig, then its own TLS settings, tracer or dial
+// function), for sqlstore.OpenPool: sized as Open sizes its pool, its
+// transactions pipelined. It does not connect.
+//
+//	cfg, err := pgx.ParseConfig(url)
+//	…
+//	cfg.Tracer = tracer
+//	s, err := sqlstore.OpenPool(ctx, postgres.NewPool(cfg))
+//
+// A Store from sqlstore.New over a pool of the host's own (stdlib.OpenDB)
+// works too, but sends each statement in a round trip of its own.
+func NewPool(cfg *pgx.ConnConfig) sqlstore.Pool {
 	db := stdlib.OpenDB(*cfg)
 	configure(db)
 	return sqlstore.Pool{DB: db, Dialect: sqlstore.Postgres, Pipeliner: pipeliner{}, ByteUUIDs: true}

@@ -105,45 +105,17 @@ func (cc *countedConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// countingScheme is the URL scheme of the test driver that opens the
-// pool of Open with counted connections: countingScheme:<key>:<URL>,
-// where key names a tripCounter in counters.
-const countingScheme = "tenancy-test-counted"
-
-var (
-	registerCounting sync.Once
-	countersMu       sync.Mutex
-	counters         = map[string]*tripCounter{}
-)
-
-// countingDriver opens the pool Open opens (newPool), on connections
-// counted by the tripCounter its URL names.
-type countingDriver struct{}
-
-func (countingDriver) Open(_ context.Context, raw string) (sqlstore.Pool, error) {
-	key, rest, _ := strings.Cut(strings.TrimPrefix(raw, countingScheme+":"), ":")
-	countersMu.Lock()
-	c := counters[key]
-	countersMu.Unlock()
-	cfg, err := parseURL(rest)
-	if err != nil {
-		return sqlstore.Pool{}, err
-	}
-	cfg.DialFunc = c.dial
-	return newPool(cfg), nil
-}
-
-// openCounted opens a Store the way Open does, on a fresh schema, whose
-// round trips c counts. Its pool keeps a single connection, so that
-// every statement of a warmed-up operation finds its connection ready.
+// openCounted opens a Store as a host with a pgx configuration of its
+// own does (NewPool, then sqlstore.OpenPool: the pool Open opens), on a
+// fresh schema, whose round trips c counts. Its pool keeps a single
+// connection, so that every statement of a warmed-up operation finds its
+// connection ready.
 func openCounted(t testing.TB, c *tripCounter) *sqlstore.Store {
 	t.Helper()
-	registerCounting.Do(func() { sqlstore.Register(countingScheme, countingDriver{}) })
-	key := rand.Text()
-	countersMu.Lock()
-	counters[key] = c
-	countersMu.Unlock()
-	s, err := sqlstore.Open(t.Context(), countingScheme+":"+key+":"+schemaURL(t))
+	cfg, err := parseURL(schemaURL(t))
+	require.NoError(t, err)
+	cfg.DialFunc = c.dial
+	s, err := sqlstore.OpenPool(t.Context(), NewPool(cfg))
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	s.DB().SetMaxOpenConns(1)
