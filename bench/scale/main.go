@@ -66,8 +66,15 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measurements (not of populating) to `file`")
 	flag.Parse()
 	ctx := context.Background()
+	names := strings.Split(strings.ToUpper(*scaleNames), ",")
+	if *storeName == "sqlite" && len(names) > 1 {
+		// Two SQLite databases in one process slow the older one down,
+		// whichever is larger: its statements re-prepare on every step
+		// and its pages are read again (see the README).
+		fail(fmt.Errorf("-store sqlite measures one scale per run: two databases in one process slow the older one down 2-3x"))
+	}
 	var pops []*population
-	for name := range strings.SplitSeq(strings.ToUpper(*scaleNames), ",") {
+	for _, name := range names {
 		sc, ok := scales[name]
 		if !ok {
 			fail(fmt.Errorf("unknown scale %q", name))
