@@ -29,8 +29,8 @@
 //	postgresql://…                     PostgreSQL: any URL or parameter pgx accepts
 //
 // SQLite files run in WAL mode (readers alongside one writer) with foreign
-// keys on, synchronous=NORMAL, a 10 s busy timeout and immediate write
-// transactions. sqlite::memory: is one database shared by every
+// keys on, synchronous=NORMAL, a 10 s busy timeout, immediate write
+// transactions and a page cache of up to 32 MB per connection. sqlite::memory: is one database shared by every
 // connection of the pool (a named in-memory database with a shared
 // cache), private to the Store.
 //

@@ -49,6 +49,7 @@ func TestOpen(t *testing.T) {
 		assert.Equal(t, "1", pragma("foreign_keys"))
 		assert.Equal(t, "10000", pragma("busy_timeout"))
 		assert.Equal(t, "1", pragma("synchronous"), "NORMAL")
+		assert.Equal(t, "-32000", pragma("cache_size"), "32 MB")
 	})
 
 	t.Run("a SQLite file keeps its data across Opens", func(t *testing.T) {

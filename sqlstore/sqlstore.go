@@ -120,7 +120,7 @@ func openPool(ctx context.Context, p Pool, from string) (*Store, error) {
 // modernc.org/sqlite and these DSN parameters, which the sqlstore/sqlite
 // driver sets for Open:
 //
-//	_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate
+//	_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_txlock=immediate
 //
 // Without _txlock=immediate, transactions of other processes may fail
 // with SQLITE_BUSY instead of waiting (Update retries them a few times).

@@ -19,7 +19,9 @@
 // parameters and fragments are rejected. A file is created if missing
 // (its directory must exist) and opened in WAL mode, so that readers run
 // alongside the one writer, with foreign keys on, synchronous=NORMAL, a
-// 10 s busy timeout and immediate write transactions. sqlite::memory: is
+// 10 s busy timeout, immediate write transactions and a page cache of up
+// to 32 MB per connection (filled as pages are read; SQLite's default is
+// 2 MB, too little for the index pages of checks at scale). sqlite::memory: is
 // one database for every connection of the pool (a named in-memory
 // database with a shared cache), private to its Store and gone when the
 // Store is closed; the Store holds one connection open so that the
