@@ -92,7 +92,7 @@ func TestPolicyJSON(t *testing.T) {
 func TestBind(t *testing.T) {
 	t.Parallel()
 	q := `SELECT '?', "a?b", x FROM t WHERE a = ? AND b IN (?, ?) AND c = 'it''s ?'`
-	require.Equal(t, q, sqliteDialect.bind(q))
+	require.Equal(t, `SELECT '?', "a?b", x FROM t WHERE a = +? AND b IN (+?, +?) AND c = 'it''s ?'`, sqliteDialect.bind(q))
 	require.Equal(t, `SELECT '?', "a?b", x FROM t WHERE a = $1 AND b IN ($2, $3) AND c = 'it''s ?'`, postgresDialect.bind(q))
 }
 
