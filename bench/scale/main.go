@@ -1,9 +1,10 @@
-// Command scale measures the tenancy Service on a populated store: Check,
-// and a first and a deep page of every list, at a chosen scale.
+// Command scale measures the tenancy Service on populated stores: Check
+// beside its baseline, and a first and a deep page of every list, at the
+// chosen scales, which take turns in rounds within one process:
 //
-//	go run ./scale -scale S -store memstore
-//	go run ./scale -scale M -store sqlite
-//	TENANCY_TEST_POSTGRES_URL=postgres://... go run ./scale -scale M -store postgres
+//	go run ./scale -scale S,M,L -store memstore
+//	TENANCY_TEST_POSTGRES_URL=postgres://... go run ./scale -scale S,M,L -store postgres
+//	go run ./scale -scale M -store sqlite   # SQLite: one scale per run
 //
 // The store is populated directly, in Update transactions of a few
 // thousand writes, not through the Service. Besides the users,
