@@ -9,11 +9,12 @@
 // The store is populated directly, in Update transactions of a few
 // thousand writes, not through the Service. Besides the users,
 // organizations and workspaces of the scale, with five memberships per
-// user in workspaces of its organization, every scale has the same hot
-// spots in the first organization: a workspace of 5,000 members and 5,000
-// invitations, a user who is a member of 1,000 more workspaces, and an
-// audit log of 100,000 events. A deep page is the page found after walking 90%
-// of the list.
+// user in workspaces of its organization and an Organization Admin per
+// organization, every scale has the same hot spots in the first
+// organization: a workspace of 5,000 members and 5,000 invitations, a
+// user who is a member of 1,000 more workspaces, and an audit log of
+// 100,000 events. A deep page is the page found after walking 90% of the
+// list.
 package main
 
 import (
@@ -313,6 +314,19 @@ func populate(ctx context.Context, s tenancy.Store, sc scale) (*world, error) {
 				other := wss[(o+1)%sc.orgs][0]
 				w.checks = append(w.checks, check{tenancy.Actor{UserID: u}, ws, other})
 			}
+		}
+	}
+
+	// Every organization has an Organization Admin, as the Service
+	// guarantees: the owner below for the first, one more user for each
+	// of the others.
+	for o := 1; o < sc.orgs; o++ {
+		admin, err := newUser(fmt.Sprintf("admin@org%05d.com", o))
+		if err != nil {
+			return nil, err
+		}
+		if err := wr.add(func(tx tenancy.Tx) error { return tx.AddOrgAdmin(ctx, orgs[o], admin, at) }); err != nil {
+			return nil, err
 		}
 	}
 
