@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenancykit/tenancy"
@@ -72,5 +73,36 @@ func TestOpen(t *testing.T) {
 		_, err := sqlstore.Open(ctx, "sqlite::memory:")
 		require.ErrorIs(t, err, tenancy.ErrInvalidInput)
 		require.ErrorContains(t, err, `import _ "github.com/tenancykit/tenancy/sqlstore/sqlite"`)
+	})
+}
+
+// TestPlannerParams checks that the pool's connections plan with
+// random_page_cost 1.1 unless the host sets it, in its URL or its pgx
+// configuration, and that NewPool leaves the host's configuration as it
+// was.
+func TestPlannerParams(t *testing.T) {
+	t.Parallel()
+	t.Run("set unless the host sets it", func(t *testing.T) {
+		cfg, err := pgx.ParseConfig("postgres://app@localhost/app?search_path=tenancy")
+		require.NoError(t, err)
+		got := withPlannerParams(cfg)
+		require.Equal(t, "1.1", got.RuntimeParams["random_page_cost"])
+		require.Equal(t, "tenancy", got.RuntimeParams["search_path"])
+		require.NotContains(t, cfg.RuntimeParams, "random_page_cost", "the host's configuration is not changed")
+
+		cfg, err = pgx.ParseConfig("postgres://app@localhost/app?random_page_cost=4")
+		require.NoError(t, err)
+		require.Equal(t, "4", withPlannerParams(cfg).RuntimeParams["random_page_cost"])
+	})
+	t.Run("on the connections", func(t *testing.T) {
+		ctx := t.Context()
+		for _, tc := range []struct{ param, want string }{{"", "1.1"}, {"&random_page_cost=2", "2"}} {
+			s, err := sqlstore.Open(ctx, schemaURL(t)+tc.param)
+			require.NoError(t, err)
+			var got string
+			require.NoError(t, s.DB().QueryRowContext(ctx, "SHOW random_page_cost").Scan(&got))
+			require.Equal(t, tc.want, got, "URL parameter %q", tc.param)
+			require.NoError(t, s.Close())
+		}
 	})
 }
