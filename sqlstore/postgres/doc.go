@@ -22,7 +22,12 @@
 // disk; the pages behind a check are in memory, and at 4 the planner
 // reads a small table whole (a hundred organizations, their admins) where
 // an index finds the one row, which more than doubled the server's time
-// for a check.
+// for a check. The value goes in the startup message, with no round trip.
+// A pooler that refuses startup parameters it does not know (PgBouncer
+// does, unless the parameter is listed in its ignore_startup_parameters)
+// fails the connection: list it there, or give the URL an empty
+// random_page_cost= to send none (and set the value for the database
+// role instead, with ALTER ROLE … SET random_page_cost = 1.1).
 // Any number of Stores, in one process or many, may share one database.
 //
 // The Store that Open returns pipelines its transactions: each runs on one

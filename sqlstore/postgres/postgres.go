@@ -44,7 +44,8 @@ func (driver) Open(_ context.Context, raw string) (sqlstore.Pool, error) {
 //	s, err := sqlstore.OpenPool(ctx, postgres.NewPool(cfg))
 //
 // The pool's connections plan with random_page_cost=1.1 unless cfg sets
-// it (the package documentation says why); cfg itself is not changed.
+// it (the package documentation says why, and how to send none); cfg
+// itself is not changed.
 //
 // A Store from sqlstore.New over a pool of the host's own (stdlib.OpenDB)
 // works too, but sends each statement in a round trip of its own.
@@ -68,14 +69,20 @@ func NewPool(cfg *pgx.ConnConfig) sqlstore.Pool {
 const randomPageCost = "1.1"
 
 // withPlannerParams returns a copy of cfg that sets random_page_cost to
-// randomPageCost, unless cfg sets it.
+// randomPageCost, unless cfg sets it. An empty value in cfg (a URL's
+// "random_page_cost=") sends none, for a connection pooler that refuses
+// startup parameters it does not know: PostgreSQL would refuse the empty
+// value anyway.
 func withPlannerParams(cfg *pgx.ConnConfig) *pgx.ConnConfig {
 	c := cfg.Copy()
 	if c.RuntimeParams == nil {
 		c.RuntimeParams = map[string]string{}
 	}
-	if _, set := c.RuntimeParams["random_page_cost"]; !set {
+	switch v, set := c.RuntimeParams["random_page_cost"]; {
+	case !set:
 		c.RuntimeParams["random_page_cost"] = randomPageCost
+	case v == "":
+		delete(c.RuntimeParams, "random_page_cost")
 	}
 	return c
 }

@@ -94,10 +94,23 @@ func TestPlannerParams(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "4", withPlannerParams(cfg).RuntimeParams["random_page_cost"])
 	})
+	t.Run("an empty value sends none", func(t *testing.T) {
+		cfg, err := pgx.ParseConfig("postgres://app@localhost/app?random_page_cost=&search_path=tenancy")
+		require.NoError(t, err)
+		got := withPlannerParams(cfg)
+		require.NotContains(t, got.RuntimeParams, "random_page_cost")
+		require.Equal(t, "tenancy", got.RuntimeParams["search_path"])
+		require.Contains(t, cfg.RuntimeParams, "random_page_cost", "the host's configuration is not changed")
+	})
 	t.Run("on the connections", func(t *testing.T) {
 		ctx := t.Context()
-		for _, tc := range []struct{ param, want string }{{"", "1.1"}, {"&random_page_cost=2", "2"}} {
-			s, err := sqlstore.Open(ctx, schemaURL(t)+tc.param)
+		base := schemaURL(t)
+		// With none sent, the server's own setting: 4 unless the test
+		// cluster changes it.
+		var server string
+		require.NoError(t, admin.QueryRowContext(ctx, "SHOW random_page_cost").Scan(&server))
+		for _, tc := range []struct{ param, want string }{{"", "1.1"}, {"&random_page_cost=2", "2"}, {"&random_page_cost=", server}} {
+			s, err := sqlstore.Open(ctx, base+tc.param)
 			require.NoError(t, err)
 			var got string
 			require.NoError(t, s.DB().QueryRowContext(ctx, "SHOW random_page_cost").Scan(&got))
