@@ -15,6 +15,7 @@
 //
 // The pool keeps up to max(16, 4×GOMAXPROCS) connections, open and idle,
 // and closes a connection idle for 5 minutes. Tune it through Store.DB.
+// Any number of Stores, in one process or many, may share one database.
 //
 // Its connections plan with random_page_cost=1.1, unless the URL (or the
 // configuration given to NewPool) sets another value. PostgreSQL's
@@ -22,13 +23,14 @@
 // disk; the pages behind a check are in memory, and at 4 the planner
 // reads a small table whole (a hundred organizations, their admins) where
 // an index finds the one row, which more than doubled the server's time
-// for a check. The value goes in the startup message, with no round trip.
+// for a check. The value goes in the startup message, with no round trip,
+// and overrides what the server, database or role sets: a host whose
+// database is tuned otherwise gives its value in the URL, or an empty one.
 // A pooler that refuses startup parameters it does not know (PgBouncer
 // does, unless the parameter is listed in its ignore_startup_parameters)
 // fails the connection: list it there, or give the URL an empty
 // random_page_cost= to send none (and set the value for the database
 // role instead, with ALTER ROLE … SET random_page_cost = 1.1).
-// Any number of Stores, in one process or many, may share one database.
 //
 // The Store that Open returns pipelines its transactions: each runs on one
 // connection, its statements sent as pgx batches, one network round trip
