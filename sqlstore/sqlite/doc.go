@@ -46,7 +46,8 @@
 // Its callbacks into Go cost about a third more per check with one
 // database (26 against 19 µs at scale S); with two, the older one's
 // checks took 27 µs instead of 62. The registration is process-wide,
-// which is why this package does not make it.
+// which is why this package does not make it. The test in
+// internal/owncache runs two Stores that way, and fails without it.
 //
 // A host that opens its own SQLite pool for sqlstore.New needs only
 // modernc.org/sqlite, not this package; sqlstore.New lists the DSN
