@@ -108,7 +108,7 @@ func main() {
 		fmt.Printf("scale %s on %s: %d users, %d workspaces, %d organizations, %d memberships, %d audit events; populated in %s\n",
 			name, *storeName, w.users, w.workspaces, sc.orgs, w.memberships, auditEvents,
 			time.Since(start).Round(time.Millisecond))
-		p := &population{name: name, store: store, w: w, populated: time.Since(start)}
+		p := &population{name: name, storeName: *storeName, store: store, w: w, populated: time.Since(start)}
 		if p.ops, err = operations(ctx, tenancy.New(store), store, w); err != nil {
 			fail(fmt.Errorf("scale %s: %w", name, err))
 		}
@@ -134,6 +134,7 @@ func main() {
 // measured on it.
 type population struct {
 	name      string
+	storeName string // memstore, sqlite or postgres
 	store     tenancy.Store
 	w         *world
 	populated time.Duration
@@ -692,6 +693,12 @@ func printTable(pops []*population, rows []*row) {
 				continue
 			}
 			x := ratio(r.us[k], r.base.us[k])
+			if p.storeName != "postgres" {
+				// SQLite's target is Check's growth from S to L, not a
+				// ratio to SELECT 1, which costs a few µs in process.
+				fmt.Printf("%s, %s: %s µs, %.2f× %s (%s µs)\n", p.name, r.name, fmtUS(check), x, r.base.name, fmtUS(base))
+				continue
+			}
 			fmt.Printf("%s, %s: %s µs, %.2f× %s (%s µs); the target is 1.5×: %s\n",
 				p.name, r.name, fmtUS(check), x, r.base.name, fmtUS(base), verdict(x <= 1.5))
 		}
