@@ -275,7 +275,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
 		// workspace, twice for an organization), then the scope's ID.
 		factsWorkspace: b(`SELECT w.org_id, o.policy,
 	EXISTS (SELECT 1 FROM tenancy_org_admins a WHERE a.org_id = w.org_id AND a.user_id = ?),
-	COALESCE((SELECT m.role FROM tenancy_members m` + roleIndex(d) + ` WHERE m.workspace_id = w.id AND m.user_id = ?), ''),
+	COALESCE((SELECT m.role FROM tenancy_members m WHERE m.workspace_id = w.id AND m.user_id = ?), ''),
 	EXISTS (SELECT 1 FROM tenancy_members m WHERE m.user_id = ? AND m.org_id = w.org_id)
 FROM tenancy_workspaces w JOIN tenancy_organizations o ON o.id = w.org_id
 WHERE w.id = ?`),
@@ -288,16 +288,6 @@ WHERE o.id = ?`),
 	}
 	q.all = all
 	return q
-}
-
-// roleIndex names, on SQLite, the index AccessFacts reads a member's role
-// from: its planner prefers the primary key's, which leads to the row,
-// one B-tree descent more (see migration 8).
-func roleIndex(d *dialect) string {
-	if d.postgres {
-		return ""
-	}
-	return " INDEXED BY tenancy_members_role"
 }
 
 // orgUsersQuery lists the users holding a role in an organization: the

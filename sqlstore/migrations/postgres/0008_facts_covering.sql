@@ -1,6 +1,0 @@
--- Nothing on PostgreSQL. On SQLite this migration adds indexes that hold
--- what every check reads of a membership (its role) and of a workspace
--- (its organization), sparing a descent to the table's row each. Here the
--- check's probes cost about 2 µs each in the executor, and an index-only
--- scan would save little of that while every membership write paid for
--- one more index.
