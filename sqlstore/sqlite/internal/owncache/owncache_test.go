@@ -42,7 +42,7 @@ type world struct {
 
 type check struct{ user, ws uuid.UUID }
 
-// open populates a Store on a file of dir, over a pool of one
+// open populates a Store on the SQLite file at path, over a pool of one
 // connection with a cache of cachePages pages.
 func open(t *testing.T, ctx context.Context, path string) *world {
 	t.Helper()
