@@ -120,7 +120,10 @@ func openPool(ctx context.Context, p Pool, from string) (*Store, error) {
 // modernc.org/sqlite and these DSN parameters, which the sqlstore/sqlite
 // driver sets for Open:
 //
-//	_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_txlock=immediate
+//	_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=mmap_size(1073741824)&_txlock=immediate
+//
+// (mmap_size(0) reads the file without a memory map; see package
+// sqlstore/sqlite.)
 //
 // Without _txlock=immediate, transactions of other processes may fail
 // with SQLITE_BUSY instead of waiting (Update retries them a few times).

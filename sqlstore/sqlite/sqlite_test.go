@@ -14,7 +14,7 @@ import (
 func TestParseURL(t *testing.T) {
 	t.Parallel()
 	const pragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
-	const filePragmas = pragmas + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)"
+	const filePragmas = pragmas + "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=mmap_size(1073741824)"
 	valid := []struct {
 		name, url string
 		dsn       string
