@@ -145,6 +145,15 @@ var factsTests = []test{
 		f.update(func(tx tenancy.Tx) error { return tx.SetMemberRole(f.ctx, w.sales.ID, u.ID, tenancy.RoleAdmin) })
 		require.Equal(t, tenancy.RoleAdmin, read(ws).WorkspaceRole)
 
+		// A store may read the role off an index ordered by the
+		// workspace's name: a rename changes where the role is found.
+		renamed := w.sales
+		renamed.Name = "Field Sales"
+		f.update(func(tx tenancy.Tx) error { return tx.UpdateWorkspace(f.ctx, renamed) })
+		got := read(ws)
+		require.Equal(t, tenancy.RoleAdmin, got.WorkspaceRole, "after a rename")
+		require.True(t, got.OrgMember, "after a rename")
+
 		f.admin(w.acme, u)
 		require.True(t, read(ws).OrgAdmin)
 		require.True(t, read(org).OrgAdmin)
@@ -153,7 +162,7 @@ var factsTests = []test{
 		require.False(t, read(org).OrgAdmin)
 
 		f.update(func(tx tenancy.Tx) error { return tx.RemoveMember(f.ctx, w.sales.ID, u.ID) })
-		got := read(ws)
+		got = read(ws)
 		require.Equal(t, tenancy.Role(""), got.WorkspaceRole)
 		require.False(t, got.OrgMember)
 		require.False(t, got.HasRole())
