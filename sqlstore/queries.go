@@ -323,10 +323,6 @@ FROM (
 ORDER BY k.email, k.user_id`
 }
 
-// formerEmailsQuery selects the from address of a user's email changes:
-// the target and the action are those of the partial index of migration
-// 7, which the planner matches only against the literal action.
-// Argument: the user.
 // factsRoleJoin joins to a workspace w the user's membership r of it, if
 // any (the user is the statement's third argument).
 //
@@ -335,7 +331,7 @@ ORDER BY k.email, k.user_id`
 // there is no role, then finds its answer on the index page just read,
 // where reading the role off the primary key would descend two B-trees.
 // At scale L (bench/scale), that brought a check of a user with no role in
-// the organization from 1.38x its S time to 1.23-1.25x. The membership's
+// the organization from 1.28-1.39x its S time to 1.23-1.28x. The membership's
 // name_key is the workspace's: AddMember copies it and UpdateWorkspace
 // rewrites it, in SQLite's one write transaction at a time. PostgreSQL
 // reads the primary key, which does not depend on that copy under
@@ -348,6 +344,10 @@ func factsRoleJoin(d *dialect) string {
 	ON r.user_id = ? AND r.org_id = w.org_id AND r.name_key = w.name_key AND r.workspace_id = w.id`
 }
 
+// formerEmailsQuery selects the from address of a user's email changes:
+// the target and the action are those of the partial index of migration
+// 7, which the planner matches only against the literal action.
+// Argument: the user.
 func formerEmailsQuery(d *dialect) string {
 	from := `json_extract(details, '$.` + tenancy.DetailFrom + `')`
 	if d.postgres {
