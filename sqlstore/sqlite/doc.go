@@ -34,17 +34,18 @@
 //
 // # Memory-mapped reads
 //
-// A page that a connection's cache does not hold is read from the map,
-// a memory access, rather than by a read call and a copy: at scale L of
-// bench/scale (a 460 MB file) checks took 23 µs instead of 28. The map
-// is address space; its pages are the operating system's file cache,
-// shared by the pool's connections (and counted in the process's
-// resident size as they are touched). If mmap fails, in a 32-bit process
-// short of address space say, SQLite reads as before. The price is
-// SQLite's: an I/O error under a mapped page (a failing disk, or the file
-// truncated by another program) kills the process with a fault instead
-// of failing the statement. A host that prefers the error opens its own
-// pool with mmap_size(0) (see sqlstore.New).
+// A read transaction takes the file's pages from the map, a memory
+// access each, rather than from the connection's page cache, where a
+// page the cache did not hold cost a read call and a copy: at scale L of
+// bench/scale (a 460 MB file) checks took 23 µs instead of 28. The map is
+// address space; its pages are the operating system's file cache, shared
+// by the pool's connections (and counted in the process's resident size
+// as they are touched). If mmap fails, in a 32-bit process short of
+// address space say, SQLite reads as before. The price is SQLite's: an
+// I/O error under a mapped page (a failing disk, or the file truncated by
+// another program) kills the process with a fault instead of failing the
+// statement. A host that prefers the error opens its own pool with
+// mmap_size(0) (see sqlstore.New).
 //
 // Memory-mapped reads also keep several databases in one process (a
 // database per tenant, say) from slowing each other down. modernc.org/sqlite

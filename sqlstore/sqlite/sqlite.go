@@ -61,8 +61,8 @@ const filePragmas = "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pra
 
 // mmapSize is how much of a database file (1 GiB) its connections read
 // through a memory map rather than read calls into their page cache. A
-// read of a page the cache does not hold is then a memory access instead
-// of a system call and a copy: at scale L (a 460 MB file), checks took
+// page is then a memory access, where a page the cache did not hold was a
+// system call and a copy: at scale L (a 460 MB file), checks took
 // 23 µs instead of 28. And a database's reads no longer depend on its
 // page cache, which several databases in one process share (see the
 // package documentation): beside a newer one, an older database's checks
