@@ -53,7 +53,7 @@ func sqlitePath(t testing.TB) string {
 
 // hostSQLiteParams are the DSN parameters that New asks of a host's own
 // SQLite pool; the sqlstore/sqlite driver sets the same.
-const hostSQLiteParams = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_txlock=immediate"
+const hostSQLiteParams = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32000)&_pragma=mmap_size(1073741824)&_txlock=immediate"
 
 // sqliteDSN returns the modernc.org/sqlite DSN of a host-owned pool on
 // the SQLite file at path.
