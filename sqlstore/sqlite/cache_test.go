@@ -64,7 +64,7 @@ func TestEveryConnectionMapsTheFile(t *testing.T) {
 		defer conn.Close()
 		var got int64
 		require.NoError(t, conn.QueryRowContext(ctx, "PRAGMA mmap_size").Scan(&got))
-		require.Equal(t, strconv.Itoa(int(got)), mmapSize)
+		require.Equal(t, mmapSize, strconv.FormatInt(got, 10))
 	}
 	require.Equal(t, n, s.DB().Stats().OpenConnections)
 }
