@@ -58,9 +58,10 @@
 // TestOlderDatabaseReadsBesideANewer counts the misses both ways). Pages
 // written since the last checkpoint are still read from the WAL through
 // the page cache: SQLite checkpoints every 1,000 pages by default, so
-// these are at most the last 4 MB written. A host with several busy
-// databases can give each connection a cache of its own besides,
-// registering modernc.org/sqlite/pcache before it opens any:
+// these are about the last 4 MB written (more while long reads hold a
+// checkpoint back). A host with several busy databases can give each
+// connection a cache of its own besides, registering
+// modernc.org/sqlite/pcache before it opens any:
 //
 //	sqlite.MustRegisterPageCache(pcache.New()) // modernc.org/sqlite, modernc.org/sqlite/pcache
 //
