@@ -68,10 +68,14 @@ func main() {
 	rounds := flag.Int("rounds", 5, "rounds the measurement of an operation is split into, the scales (and Check and its baseline) taking turns")
 	keep := flag.Bool("keep", false, "leave PostgreSQL populations in place on exit, to inspect them (the next run empties them)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measurements (not of populating) to `file`")
+	checkUsers := flag.Int("checkusers", 1024, "users whose checks are measured, in turn: fewer keep their data in the processor's caches")
 	ownCaches := flag.Bool("pcache", false, "give each SQLite connection a page cache of its own (modernc.org/sqlite/pcache) instead of SQLite's process-wide budget")
 	flag.Parse()
 	ctx := context.Background()
 	names := strings.Split(strings.ToUpper(*scaleNames), ",")
+	if *checkUsers < 1 {
+		fail(fmt.Errorf("-checkusers must be at least 1"))
+	}
 	if *ownCaches {
 		sqlite.MustRegisterPageCache(pcache.New())
 	}
@@ -87,7 +91,7 @@ func main() {
 		}
 		defer closeStore()
 		start := time.Now()
-		w, err := populate(ctx, store, sc)
+		w, err := populate(ctx, store, sc, *checkUsers)
 		if err != nil {
 			fail(fmt.Errorf("populate %s: %w", name, err))
 		}
@@ -268,7 +272,7 @@ func (w *writer) flush() error {
 	})
 }
 
-func populate(ctx context.Context, s tenancy.Store, sc scale) (*world, error) {
+func populate(ctx context.Context, s tenancy.Store, sc scale, checkUsers int) (*world, error) {
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	wr := &writer{ctx: ctx, store: s}
 	w := &world{listLengths: map[string]int{}, floor: bench.NewFloor()}
@@ -321,7 +325,7 @@ func populate(ctx context.Context, s tenancy.Store, sc scale) (*world, error) {
 			if err := addMember(ws, u, tenancy.RoleMember); err != nil {
 				return nil, err
 			}
-			if k == 0 && len(w.checks) < 1024 {
+			if k == 0 && len(w.checks) < checkUsers {
 				other := wss[(o+1)%sc.orgs][0]
 				w.checks = append(w.checks, check{tenancy.Actor{UserID: u}, ws, other})
 			}
