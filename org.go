@@ -385,39 +385,36 @@ func (s *Service) dropOrgRoles(ctx context.Context, tx Tx, rec *recorder, actorI
 	return err
 }
 
-// revokeUserInvitations deletes the invitations pending for userID's
-// address in the workspaces of orgID and returns how many there were.
+// revokeUserInvitations deletes the invitations pending in the workspaces
+// of orgID for userID's addresses, its current one and those it held
+// before (ownEmails: it could take one back and accept), and returns how
+// many there were.
 func revokeUserInvitations(ctx context.Context, tx Tx, orgID, userID uuid.UUID) (int, error) {
 	u, err := tx.User(ctx, userID)
 	if err != nil {
 		return 0, err
 	}
+	emails, err := ownEmails(ctx, tx, u)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
-	q := PageQuery{Limit: MaxPageSize}
-	for {
-		wss, err := tx.ListOrgWorkspaces(ctx, orgID, userID, false, q)
+	for _, email := range emails {
+		invs, err := tx.ListInvitationsTo(ctx, email)
 		if err != nil {
 			return n, err
 		}
-		for _, m := range wss {
-			inv, err := tx.InvitationByEmail(ctx, m.Workspace.ID, u.Email)
-			if errors.Is(err, ErrNotFound) {
+		for _, inv := range invs {
+			if inv.OrgID != orgID {
 				continue
 			}
-			if err == nil {
-				err = tx.DeleteInvitation(ctx, inv.ID)
-			}
-			if err != nil {
+			if err := tx.DeleteInvitation(ctx, inv.ID); err != nil {
 				return n, err
 			}
 			n++
 		}
-		if len(wss) < q.Limit {
-			return n, nil
-		}
-		c := workspaceCursor(wss[len(wss)-1].Workspace)
-		q.After = &c
 	}
+	return n, nil
 }
 
 // OrganizationUsers lists the users holding any role in the organization,

@@ -735,3 +735,61 @@ func TestDeniedOperationsWriteNothing(t *testing.T) {
 		})
 	}
 }
+
+// A user removed from an organization must not get back in through an
+// invitation to an address it held before: it could take the address
+// back (ChangeEmail) and accept.
+func TestRemovalRevokesInvitationsToFormerAddresses(t *testing.T) {
+	t.Parallel()
+	for _, leave := range []bool{false, true} {
+		name := map[bool]string{false: "removed", true: "left"}[leave]
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			admin, org := f.founder("ann@acme.com")
+			one := f.workspace(admin, org.ID, "One")
+			two := f.workspace(admin, org.ID, "Two")
+			mallory := f.user("mallory@acme.com")
+			f.member(admin, one.ID, mallory, tenancy.RoleMember)
+			_, token, err := f.svc.Invite(f.ctx, admin, two.ID, "mallory@acme.com", tenancy.RoleMember)
+			require.NoError(t, err)
+
+			_, err = f.svc.ChangeEmail(f.ctx, mallory.UserID, "mallory@gmail.com", true)
+			require.NoError(t, err)
+			if leave {
+				require.NoError(t, f.svc.LeaveOrganization(f.ctx, mallory, org.ID))
+			} else {
+				require.NoError(t, f.svc.RemoveFromOrganization(f.ctx, admin, org.ID, mallory.UserID))
+			}
+			_, err = f.svc.ChangeEmail(f.ctx, mallory.UserID, "mallory@acme.com", true)
+			require.NoError(t, err)
+
+			_, err = f.svc.AcceptInvitation(f.ctx, mallory, token)
+			require.ErrorIs(t, err, tenancy.ErrInvitation, "a user out of the organization got back in")
+			orgs, err := f.svc.UserOrganizations(f.ctx, mallory.UserID)
+			require.NoError(t, err)
+			require.Empty(t, orgs)
+		})
+	}
+}
+
+// A former address that another user holds now names that user: the
+// invitations to it stay when the former holder is removed.
+func TestRemovalKeepsInvitationsToAnotherUsersAddress(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	admin, org := f.founder("ann@acme.com")
+	one := f.workspace(admin, org.ID, "One")
+	two := f.workspace(admin, org.ID, "Two")
+	bob := f.user("bob@acme.com")
+	f.member(admin, one.ID, bob, tenancy.RoleMember)
+	_, err := f.svc.ChangeEmail(f.ctx, bob.UserID, "bob@gmail.com", true)
+	require.NoError(t, err)
+	carl := f.user("bob@acme.com") // the address is Carl's now
+	_, token, err := f.svc.Invite(f.ctx, admin, two.ID, "bob@acme.com", tenancy.RoleMember)
+	require.NoError(t, err)
+
+	require.NoError(t, f.svc.RemoveFromOrganization(f.ctx, admin, org.ID, bob.UserID))
+	_, err = f.svc.AcceptInvitation(f.ctx, carl, token)
+	require.NoError(t, err, "Carl's invitation was revoked with Bob")
+}

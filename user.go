@@ -199,7 +199,7 @@ func (s *Service) DeleteUser(ctx context.Context, userID uuid.UUID) error {
 				return err
 			}
 		}
-		scrub, err := erasedEmails(ctx, tx, u)
+		scrub, err := ownEmails(ctx, tx, u)
 		if err != nil {
 			return err
 		}
@@ -223,10 +223,12 @@ func (s *Service) DeleteUser(ctx context.Context, userID uuid.UUID) error {
 	})
 }
 
-// erasedEmails returns the addresses DeleteUser scrubs from the audit
-// log: u's current one and every one it held before, except those another
-// user holds now (their events are that user's: see DeleteUser).
-func erasedEmails(ctx context.Context, tx Tx, u User) ([]string, error) {
+// ownEmails returns the addresses that name u alone: its current one and
+// every one it held before, except those another user holds now. DeleteUser
+// scrubs them from the audit log (a former address another user holds
+// names that user in events since); removing u from an organization
+// revokes the invitations to them (u could take a former address back).
+func ownEmails(ctx context.Context, tx Tx, u User) ([]string, error) {
 	former, err := tx.FormerEmails(ctx, u.ID)
 	if err != nil {
 		return nil, err
