@@ -202,14 +202,16 @@ func unknownInvitation(id uuid.UUID) error {
 // needVerified, the actor's address must also be verified. When the actor
 // is not the invitee the error wraps errNotInvitee and ErrInvitation.
 func (s *Service) accept(ctx context.Context, tx Tx, rec *recorder, a Actor, inv InvitationRecord, needVerified bool) (Member, error) {
-	if err := tx.LockOrganization(ctx, inv.OrgID); err != nil {
-		return Member{}, err
-	}
-	u, err := tx.User(ctx, a.UserID)
+	// The user first (see LockUser): its address is compared with the
+	// invitation's and copied into the membership.
+	u, err := tx.LockUser(ctx, a.UserID)
 	if errors.Is(err, ErrNotFound) && needVerified {
 		return Member{}, fmt.Errorf("%w: %w", errInvitationToken, errNotInvitee)
 	}
 	if err != nil {
+		return Member{}, err
+	}
+	if err := tx.LockOrganization(ctx, inv.OrgID); err != nil {
 		return Member{}, err
 	}
 	if u.Email != inv.Email || needVerified && !u.EmailVerified {
@@ -268,7 +270,7 @@ func (s *Service) DeclineInvitation(ctx context.Context, a Actor, invitationID u
 		if err != nil {
 			return err
 		}
-		u, err := tx.User(ctx, a.UserID)
+		u, err := tx.LockUser(ctx, a.UserID)
 		if errors.Is(err, ErrNotFound) || err == nil && (u.Email != inv.Email || !u.EmailVerified) {
 			return unknownInvitation(invitationID)
 		}

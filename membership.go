@@ -106,6 +106,10 @@ func (s *Service) AddMember(ctx context.Context, a Actor, wsID, userID uuid.UUID
 	}
 	var m Member
 	err := s.update(ctx, func(tx Tx, rec *recorder) error {
+		u, missing, err := lockTarget(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
 		f, err := s.authorizeWrite(ctx, tx, a, ActionManageMembers, InWorkspace(wsID))
 		if err != nil {
 			return err
@@ -113,9 +117,8 @@ func (s *Service) AddMember(ctx context.Context, a Actor, wsID, userID uuid.UUID
 		if err := s.checkGrant(ctx, a, f, r); err != nil {
 			return err
 		}
-		u, err := tx.User(ctx, userID)
-		if err != nil {
-			return err
+		if missing != nil {
+			return missing
 		}
 		if err := s.checkEmailAllowed(ctx, a, f, ActionManageMembers, u.Email); err != nil {
 			return err
@@ -134,6 +137,21 @@ func (s *Service) AddMember(ctx context.Context, a Actor, wsID, userID uuid.UUID
 		return Member{}, err
 	}
 	return m, nil
+}
+
+// lockTarget locks the user a write is about (tx.LockUser), before the
+// organization that authorizing the write locks, so that every
+// transaction takes a user's lock and an organization's in one order. Its
+// address and verification, which the write checks and copies, then
+// cannot change under it. A missing user is returned as missing, not as
+// err: the caller reports it only once the actor is authorized, so that
+// nobody learns from the error which user IDs exist.
+func lockTarget(ctx context.Context, tx Tx, userID uuid.UUID) (u User, missing, err error) {
+	u, err = tx.LockUser(ctx, userID)
+	if errors.Is(err, ErrNotFound) {
+		return u, err, nil
+	}
+	return u, nil, err
 }
 
 // SetMemberRole changes a member's workspace role (ActionManageMembers).

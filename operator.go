@@ -39,7 +39,7 @@ func (o *Operator) CreateOrganization(ctx context.Context, name, domain string, 
 	}
 	org := Organization{ID: uuid.New(), Name: name, Domain: domain}
 	err = s.update(ctx, func(tx Tx, rec *recorder) error {
-		u, err := tx.User(ctx, admin)
+		u, err := tx.LockUser(ctx, admin)
 		if err != nil {
 			return err
 		}
@@ -103,11 +103,11 @@ func (o *Operator) GrantOrgAdmin(ctx context.Context, orgID, userID uuid.UUID, n
 		return err
 	}
 	return o.s.update(ctx, func(tx Tx, rec *recorder) error {
-		if err := tx.LockOrganization(ctx, orgID); err != nil {
+		u, err := tx.LockUser(ctx, userID)
+		if err != nil {
 			return err
 		}
-		u, err := tx.User(ctx, userID)
-		if err != nil {
+		if err := tx.LockOrganization(ctx, orgID); err != nil {
 			return err
 		}
 		if !u.EmailVerified {

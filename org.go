@@ -214,13 +214,16 @@ func (s *Service) updateOrganization(ctx context.Context, a Actor, id uuid.UUID,
 // exclude the address (DeniedEmailDomain).
 func (s *Service) GrantOrgAdmin(ctx context.Context, a Actor, orgID, userID uuid.UUID) error {
 	return s.update(ctx, func(tx Tx, rec *recorder) error {
+		u, missing, err := lockTarget(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
 		f, err := s.authorizeWrite(ctx, tx, a, ActionManageOrgUsers, InOrganization(orgID))
 		if err != nil {
 			return err
 		}
-		u, err := tx.User(ctx, userID)
-		if err != nil {
-			return err
+		if missing != nil {
+			return missing
 		}
 		if !u.EmailVerified {
 			return invalid("user %s has not verified its address: only verified users can be organization admins", userID)

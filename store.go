@@ -47,6 +47,15 @@ type Tx interface {
 	// ErrNotFound if the organization does not exist.
 	LockOrganization(ctx context.Context, orgID uuid.UUID) error
 
+	// LockUser takes a write lock on the user's row until the transaction
+	// ends, and returns the user as it stands once the lock is held: its
+	// address and verification cannot change under the decisions made on
+	// them (an invitation matched to the address, the copy of it kept
+	// with a membership, the addresses an erasure scrubs). Where a
+	// transaction also locks organizations, the Service locks the user
+	// first. It returns ErrNotFound if the user does not exist.
+	LockUser(ctx context.Context, userID uuid.UUID) (User, error)
+
 	// AppendAudit records an event. Events are never deleted, and updated
 	// only by ScrubAuditEmail.
 	AppendAudit(ctx context.Context, e AuditEvent) error

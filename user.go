@@ -62,7 +62,9 @@ func (s *Service) RenameUser(ctx context.Context, userID uuid.UUID, name string)
 	}
 	var u User
 	err = s.update(ctx, func(tx Tx, rec *recorder) error {
-		if u, err = tx.User(ctx, userID); err != nil {
+		// Locked: UpdateUser writes the whole row back, and an address
+		// changed meanwhile would be undone.
+		if u, err = tx.LockUser(ctx, userID); err != nil {
 			return err
 		}
 		if u.Name == name {
@@ -96,7 +98,10 @@ func (s *Service) ChangeEmail(ctx context.Context, userID uuid.UUID, email strin
 		return SignUpResult{}, err
 	}
 	return s.withDomainRetry(ctx, func(tx Tx, rec *recorder) (SignUpResult, error) {
-		u, err := tx.User(ctx, userID)
+		// Locked, so that concurrent changes of one user's address take
+		// turns: each records the address it really replaced, which
+		// FormerEmails gives DeleteUser to scrub.
+		u, err := tx.LockUser(ctx, userID)
 		if err != nil {
 			return SignUpResult{}, err
 		}
@@ -129,7 +134,9 @@ func (s *Service) ChangeEmail(ctx context.Context, userID uuid.UUID, email strin
 // over first (or delete the organization through the Operator).
 func (s *Service) DeleteUser(ctx context.Context, userID uuid.UUID) error {
 	return s.update(ctx, func(tx Tx, rec *recorder) error {
-		u, err := tx.User(ctx, userID)
+		// Locked before anything is read: an address change or a new
+		// role committed meanwhile would otherwise escape the erasure.
+		u, err := tx.LockUser(ctx, userID)
 		if err != nil {
 			return err
 		}

@@ -23,12 +23,16 @@ func (s *Service) CreateWorkspace(ctx context.Context, a Actor, orgID uuid.UUID,
 	}
 	ws := Workspace{ID: uuid.New(), OrgID: orgID, Name: name, CreatedBy: a.UserID}
 	err = s.update(ctx, func(tx Tx, rec *recorder) error {
+		// The creator becomes the first Admin, its address copied.
+		u, missing, err := lockTarget(ctx, tx, a.UserID)
+		if err != nil {
+			return err
+		}
 		if _, err := s.authorizeWrite(ctx, tx, a, ActionCreateWorkspace, InOrganization(orgID)); err != nil {
 			return err
 		}
-		u, err := tx.User(ctx, a.UserID)
-		if err != nil {
-			return err
+		if missing != nil {
+			return missing
 		}
 		ws.CreatedAt = rec.now
 		if err := tx.CreateWorkspace(ctx, ws); err != nil {

@@ -3,7 +3,7 @@
 //
 // A Store is safe for concurrent use. Reads share one sync.RWMutex; Update
 // holds it exclusively for the whole transaction, so transactions run one
-// at a time and LockOrganization has nothing left to lock. AccessFacts
+// at a time and LockOrganization and LockUser have nothing left to lock. AccessFacts
 // alone takes no lock (see below). A transaction
 // writes straight into the store's maps and records how to undo each write;
 // if its function returns an error or panics, the writes are undone in

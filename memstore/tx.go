@@ -97,6 +97,15 @@ func (t *tx) LockOrganization(_ context.Context, orgID uuid.UUID) error {
 	return nil
 }
 
+// LockUser implements tenancy.Tx. The transaction already holds the
+// store's write lock, so it only reads the user.
+func (t *tx) LockUser(ctx context.Context, userID uuid.UUID) (tenancy.User, error) {
+	if t.done {
+		return tenancy.User{}, errTxDone
+	}
+	return t.User(ctx, userID)
+}
+
 // ScrubAuditEmail implements tenancy.Tx.
 func (t *tx) ScrubAuditEmail(_ context.Context, email string) (int, error) {
 	if t.done {

@@ -111,7 +111,9 @@
 //
 // Update runs a read-write transaction: READ COMMITTED on PostgreSQL,
 // where LockOrganization locks the organization's row so that last-admin
-// checks serialize across processes; an immediate transaction on SQLite,
+// checks serialize across processes, and LockUser a user's, so that its
+// address cannot change under a write that decides on it or copies it;
+// an immediate transaction on SQLite,
 // which lets one writer run at a time. Serialization failures, deadlocks
 // and busy errors are retried a few times, so Update may run its function
 // more than once. Driver errors are translated by error code (SQLite

@@ -14,9 +14,9 @@ type page struct{ first, after string }
 
 // queries are the statements of one dialect.
 type queries struct {
-	user, userByEmail, userByExternalID, userExists, createUser, updateUser string
-	updateMemberEmails, updateOrgAdminEmails, verifyUserEmail               string
-	deleteUser, deleteUserMembers, deleteUserOrgAdmins, userOrgs            string
+	user, lockUser, userByEmail, userByExternalID, userExists, createUser, updateUser string
+	updateMemberEmails, updateOrgAdminEmails, verifyUserEmail                         string
+	deleteUser, deleteUserMembers, deleteUserOrgAdmins, userOrgs                      string
 
 	org, orgByDomain, orgIDByDomain, orgExists, createOrg, updateOrg, lockOrg string
 	lockWorkspaceOrg                                                          string
@@ -78,6 +78,7 @@ func buildQueries(d *dialect) *queries {
 	}
 	q := &queries{
 		user:        b(`SELECT ` + userCols + ` FROM tenancy_users u WHERE u.id = ?`),
+		lockUser:    b(`SELECT ` + userCols + ` FROM tenancy_users u WHERE u.id = ?` + d.forUpdate()),
 		userByEmail: b(`SELECT ` + userCols + ` FROM tenancy_users u WHERE u.email = ?`),
 		// NULL stands for no external ID, so that the partial unique
 		// index covers only those set.

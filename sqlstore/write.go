@@ -71,6 +71,15 @@ func (t *tx) LockOrganization(ctx context.Context, orgID uuid.UUID) error {
 	return nil
 }
 
+// LockUser locks the user's row until the transaction ends, as
+// LockOrganization locks an organization's, and reads the user once the
+// lock is held (READ COMMITTED: the statement's snapshot is taken again
+// after a wait). It returns ErrNotFound if the user does not exist.
+func (t *tx) LockUser(ctx context.Context, userID uuid.UUID) (tenancy.User, error) {
+	return one(&t.reader, t.q.QueryRowContext(ctx, t.d.q.lockUser, userID), scanOneUser,
+		func() error { return notFound("user %s", userID) })
+}
+
 // LockAccessFacts locks the organization of scope, then reads the access
 // facts once the lock is held (see tenancy.FactsLocker). On PostgreSQL
 // these are two statements, each reading a snapshot taken when it starts

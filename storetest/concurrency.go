@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -148,6 +149,28 @@ var concurrencyTests = []test{
 			require.NoError(t, err)
 			require.True(t, got.EmailVerified)
 		}
+	}},
+	{"a locked user changes in turn: no update is lost", func(t *testing.T, f *fixture) {
+		// Each racer reads the user's name under LockUser and writes it
+		// back one longer: a lock that let two read the same name would
+		// lose an update (a host's address change, read and then
+		// rewritten, is the same pattern).
+		u := f.user("ann")
+		n := racers / 5
+		won := race(t, n, nil, func(int) error {
+			return f.s.Update(f.ctx, func(tx tenancy.Tx) error {
+				got, err := tx.LockUser(f.ctx, u.ID)
+				if err != nil {
+					return err
+				}
+				got.Name += "+"
+				return tx.UpdateUser(f.ctx, got)
+			})
+		})
+		require.Equal(t, n, won)
+		got, err := f.s.User(f.ctx, u.ID)
+		require.NoError(t, err)
+		require.Equal(t, u.Name+strings.Repeat("+", n), got.Name)
 	}},
 	{"one domain is claimed by one organization through UpdateOrganization", func(t *testing.T, f *fixture) {
 		orgs := make([]tenancy.Organization, racers/5)

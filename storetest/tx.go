@@ -393,6 +393,25 @@ var txTests = []test{
 		err := f.fail(func(tx tenancy.Tx) error { return tx.LockOrganization(f.ctx, uuid.New()) })
 		require.ErrorIs(t, err, tenancy.ErrNotFound)
 	}},
+	{"LockUser returns the user, or ErrNotFound for a missing one", func(t *testing.T, f *fixture) {
+		u := f.user("ann")
+		f.update(func(tx tenancy.Tx) error {
+			got, err := tx.LockUser(f.ctx, u.ID)
+			require.NoError(t, err)
+			require.Equal(t, u, got)
+			u.Name = "Ann Changed"
+			require.NoError(t, tx.UpdateUser(f.ctx, u))
+			got, err = tx.LockUser(f.ctx, u.ID)
+			require.NoError(t, err)
+			require.Equal(t, u, got, "LockUser sees the transaction's own writes")
+			return nil
+		})
+		err := f.fail(func(tx tenancy.Tx) error {
+			_, err := tx.LockUser(f.ctx, uuid.New())
+			return err
+		})
+		require.ErrorIs(t, err, tenancy.ErrNotFound)
+	}},
 	{"an empty transaction commits", func(t *testing.T, f *fixture) {
 		f.update(func(tenancy.Tx) error { return nil })
 		u := f.user("ann")

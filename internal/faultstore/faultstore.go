@@ -444,6 +444,10 @@ func (t *tx) LockOrganization(ctx context.Context, orgID uuid.UUID) error {
 	return call0(t, "LockOrganization", func() error { return t.tx.LockOrganization(ctx, orgID) })
 }
 
+func (t *tx) LockUser(ctx context.Context, userID uuid.UUID) (tenancy.User, error) {
+	return call1(t, "LockUser", func() (tenancy.User, error) { return t.tx.LockUser(ctx, userID) })
+}
+
 func (t *tx) AppendAudit(ctx context.Context, e tenancy.AuditEvent) error {
 	return call0(t, "AppendAudit", func() error { return t.tx.AppendAudit(ctx, e) })
 }
