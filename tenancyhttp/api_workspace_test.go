@@ -47,6 +47,13 @@ func TestWorkspace(t *testing.T) {
 func TestMembers(t *testing.T) {
 	w := newWorld(t)
 	path := "/workspaces/" + w.sales.ID.String() + "/members"
+	// joinAcme gives u a role in Acme, in another workspace.
+	marketing, err := w.svc.CreateWorkspace(w.ctx, w.actor(w.ann), w.org.ID, "Marketing")
+	require.NoError(t, err)
+	joinAcme := func(t *testing.T, u tenancy.User) {
+		_, err := w.svc.AddMember(w.ctx, w.actor(w.ann), marketing.ID, u.ID, tenancy.RoleMember)
+		require.NoError(t, err)
+	}
 
 	t.Run("list", func(t *testing.T) {
 		res := w.do(t, call{method: "GET", path: path, as: &w.ann}).expect(t, http.StatusOK, "")
@@ -59,6 +66,9 @@ func TestMembers(t *testing.T) {
 		w.do(t, call{method: "GET", path: path, as: &w.bob}).expect(t, http.StatusForbidden, "forbidden")
 	})
 	t.Run("add by ID", func(t *testing.T) {
+		// Dan has an acme.com address but no role in Acme yet.
+		w.do(t, call{method: "POST", path: path, as: &w.ann, body: map[string]any{"user_id": w.dan.ID, "role": "member"}}).expect(t, http.StatusNotFound, "not_found")
+		joinAcme(t, w.dan)
 		res := w.do(t, call{method: "POST", path: path, as: &w.ann, body: map[string]any{"user_id": w.dan.ID, "role": "member"}}).expect(t, http.StatusCreated, "")
 		assert.Equal(t, w.dan.ID.String(), res.json["user_id"])
 		assert.Equal(t, "dan@acme.com", res.json["email"])
@@ -68,12 +78,33 @@ func TestMembers(t *testing.T) {
 		outside := w.do(t, call{method: "POST", path: path, as: &w.ann, body: map[string]any{"email": "Cat@Gmail.com", "role": "admin"}}).expect(t, http.StatusNotFound, "not_found")
 		unknown := w.do(t, call{method: "POST", path: path, as: &w.ann, body: map[string]any{"email": "nobody@gmail.com", "role": "admin"}}).expect(t, http.StatusNotFound, "not_found")
 		assert.Equal(t, unknown.json["detail"], outside.json["detail"], "an account elsewhere looks like no account")
+		joinAcme(t, w.cat)
 		res := w.do(t, call{method: "POST", path: path, as: &w.ann, body: map[string]any{"user_id": w.cat.ID, "role": "admin"}}).expect(t, http.StatusCreated, "")
 		assert.Equal(t, w.cat.ID.String(), res.json["user_id"])
 		assert.Equal(t, "admin", res.json["role"])
 		// Now a user of the organization, cat is found by address (and is
 		// already a member here).
 		w.do(t, call{method: "POST", path: path, as: &w.ann, body: map[string]any{"email": "cat@gmail.com", "role": "member"}}).expect(t, http.StatusConflict, "already_exists")
+	})
+	t.Run("add by ID finds only users of the organization", func(t *testing.T) {
+		// Eve founds her own organization and names people of Acme by ID.
+		res, err := w.svc.SignUp(w.ctx, tenancy.SignUpRequest{Email: "eve@evilcorp.com", Name: "Eve", EmailVerified: true})
+		require.NoError(t, err)
+		eve := res.User
+		ws, err := w.svc.CreateWorkspace(w.ctx, w.actor(eve), res.Organization.ID, "Evil")
+		require.NoError(t, err)
+		evil := "/workspaces/" + ws.ID.String() + "/members"
+		unknown := w.do(t, call{method: "POST", path: evil, as: &eve, body: map[string]any{"user_id": uuid.New(), "role": "member"}}).expect(t, http.StatusNotFound, "not_found")
+		for _, u := range []tenancy.User{w.bob, w.cat} {
+			outside := w.do(t, call{method: "POST", path: evil, as: &eve, body: map[string]any{"user_id": u.ID, "role": "member"}}).expect(t, http.StatusNotFound, "not_found")
+			assert.Equal(t, unknown.raw, outside.raw, "an account elsewhere looks like no account")
+			assert.NotContains(t, string(outside.raw), u.Email)
+			byEmail := w.do(t, call{method: "POST", path: evil, as: &eve, body: map[string]any{"email": u.Email, "role": "member"}}).expect(t, http.StatusNotFound, "not_found")
+			assert.Equal(t, byEmail.status, outside.status)
+		}
+		list, err := w.svc.Members(w.ctx, w.actor(eve), ws.ID, tenancy.Page{})
+		require.NoError(t, err)
+		assert.Len(t, list.Items, 1, "only Eve")
 	})
 	t.Run("an unknown address is not found", func(t *testing.T) {
 		res := w.do(t, call{method: "POST", path: path, as: &w.ann, body: map[string]any{"email": "nobody@acme.com", "role": "member"}}).expect(t, http.StatusNotFound, "not_found")

@@ -43,10 +43,11 @@
 // bodies are one JSON object, at most DefaultMaxBodyBytes, with no unknown
 // field. Invitation tokens travel in request bodies, never in URLs.
 //
-// Adding a member by email finds only users of the workspace's
-// organization: an address with no account and one whose account belongs
-// elsewhere get the same not_found, so that an admin learns nothing about
-// accounts outside its organization; invite such an address instead.
+// Adding a member, by email or by user_id, finds only users of the
+// workspace's organization (holding a role in it): an address or ID with
+// no account and one whose account belongs elsewhere get the same
+// not_found, so that an admin learns nothing about accounts outside its
+// organization; invite such an address instead.
 //
 // Errors are problems with a stable code (see Problem). An actor with no
 // role in an organization gets not_found for everything in it, as for an

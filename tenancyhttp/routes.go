@@ -1,6 +1,7 @@
 package tenancyhttp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -342,9 +343,23 @@ func (a *api) removeOrgUser(w http.ResponseWriter, r *http.Request, actor tenanc
 	})
 }
 
+// grantOrgAdmin makes a user of the organization one of its admins. As
+// adding a member does, it finds only users holding a role in the
+// organization: an unknown ID and an account outside it get the same
+// not_found, and nothing about that account (whether it exists, whether
+// its address is verified) reaches the caller.
 func (a *api) grantOrgAdmin(w http.ResponseWriter, r *http.Request, actor tenancy.Actor) error {
 	return a.orgUser(w, r, func(orgID, userID uuid.UUID) error {
-		return a.svc.GrantOrgAdmin(r.Context(), actor, orgID, userID)
+		ctx := r.Context()
+		if err := a.svc.Authorize(ctx, actor, tenancy.ActionManageOrgUsers, tenancy.InOrganization(orgID)); err != nil {
+			return err
+		}
+		if in, err := a.holdsRole(ctx, orgID, userID); err != nil {
+			return err
+		} else if !in {
+			return errNoOrgUserWithID
+		}
+		return a.svc.GrantOrgAdmin(ctx, actor, orgID, userID)
 	})
 }
 
@@ -517,9 +532,17 @@ func (a *api) members(w http.ResponseWriter, r *http.Request, actor tenancy.Acto
 	return ok(w, pageOf(l, toMember))
 }
 
-// errNoUserWithEmail is adding a member by an address nobody signed up
-// with: the UI offers an invitation instead.
+// errNoUserWithEmail is adding a member by an address no user of the
+// organization has: the UI offers an invitation instead.
 var errNoUserWithEmail = fmt.Errorf("%w: no user has this address; invite it instead", tenancy.ErrNotFound)
+
+// errNoUserWithID is adding a member by an ID no user of the organization
+// has.
+var errNoUserWithID = fmt.Errorf("%w: no user of the organization has this ID; invite its address instead", tenancy.ErrNotFound)
+
+// errNoOrgUserWithID is granting the Organization Admin role to an ID no
+// user of the organization has.
+var errNoOrgUserWithID = fmt.Errorf("%w: no user of the organization has this ID", tenancy.ErrNotFound)
 
 func (a *api) addMember(w http.ResponseWriter, r *http.Request, actor tenancy.Actor) error {
 	wsID, err := pathID(r, "workspace")
@@ -536,29 +559,30 @@ func (a *api) addMember(w http.ResponseWriter, r *http.Request, actor tenancy.Ac
 	case in.Role == "":
 		return required("role")
 	}
-	userID, err := parseUUID(in.UserID)
-	if in.Email != "" {
-		u, err := a.userOfOrganization(r, actor, wsID, in.Email)
-		if err != nil {
-			return err
+	var userID uuid.UUID
+	if in.UserID != "" {
+		if userID, err = parseUUID(in.UserID); err != nil {
+			return invalidf("user_id is not a UUID")
 		}
-		userID = u.ID
-	} else if err != nil {
-		return invalidf("user_id is not a UUID")
 	}
-	m, err := a.svc.AddMember(r.Context(), actor, wsID, userID, tenancy.Role(in.Role))
+	u, err := a.userOfOrganization(r, actor, wsID, in.Email, userID)
+	if err != nil {
+		return err
+	}
+	m, err := a.svc.AddMember(r.Context(), actor, wsID, u.ID, tenancy.Role(in.Role))
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, toMember(m))
 }
 
-// userOfOrganization finds the user with an address among the users of
-// the workspace's organization, for an actor who may add members there.
-// An address of no user, and one of a user of another organization only,
-// get the same not_found: an admin learns nothing about accounts outside
-// its organization (invite such an address instead).
-func (a *api) userOfOrganization(r *http.Request, actor tenancy.Actor, wsID uuid.UUID, email string) (tenancy.User, error) {
+// userOfOrganization finds the user with an address, or else with an ID,
+// among the users of the workspace's organization, for an actor who may
+// add members there. No such user, and a user of another organization
+// only, get the same not_found: an admin learns nothing about accounts
+// outside its organization, whether it names them by address or by ID
+// (invite such an address instead).
+func (a *api) userOfOrganization(r *http.Request, actor tenancy.Actor, wsID uuid.UUID, email string, id uuid.UUID) (tenancy.User, error) {
 	ctx := r.Context()
 	if err := a.svc.Authorize(ctx, actor, tenancy.ActionManageMembers, tenancy.InWorkspace(wsID)); err != nil {
 		return tenancy.User{}, err
@@ -567,22 +591,44 @@ func (a *api) userOfOrganization(r *http.Request, actor tenancy.Actor, wsID uuid
 	if err != nil {
 		return tenancy.User{}, err
 	}
-	u, err := a.svc.UserByEmail(ctx, email)
-	if errors.Is(err, tenancy.ErrNotFound) {
-		return tenancy.User{}, errNoUserWithEmail
-	} else if err != nil {
+	var u tenancy.User
+	notFound := errNoUserWithEmail
+	if email != "" {
+		u, err = a.svc.UserByEmail(ctx, email)
+	} else {
+		notFound = errNoUserWithID
+		u, err = a.svc.User(ctx, id)
+	}
+	if err != nil {
+		if errors.Is(err, tenancy.ErrNotFound) {
+			return tenancy.User{}, notFound
+		}
 		return tenancy.User{}, err
 	}
-	orgs, err := a.svc.UserOrganizations(ctx, u.ID)
-	if err != nil {
+	switch in, err := a.holdsRole(ctx, ws.OrgID, u.ID); {
+	case err != nil:
 		return tenancy.User{}, err
+	case !in:
+		return tenancy.User{}, notFound
+	}
+	return u, nil
+}
+
+// holdsRole reports whether userID holds a role in orgID (Organization
+// Admin, or member of one of its workspaces); false for an unknown user.
+func (a *api) holdsRole(ctx context.Context, orgID, userID uuid.UUID) (bool, error) {
+	orgs, err := a.svc.UserOrganizations(ctx, userID)
+	if errors.Is(err, tenancy.ErrNotFound) { // no such user, or deleted meanwhile
+		return false, nil
+	} else if err != nil {
+		return false, err
 	}
 	for _, m := range orgs {
-		if m.Organization.ID == ws.OrgID {
-			return u, nil
+		if m.Organization.ID == orgID {
+			return true, nil
 		}
 	}
-	return tenancy.User{}, errNoUserWithEmail
+	return false, nil
 }
 
 func (a *api) setMemberRole(w http.ResponseWriter, r *http.Request, actor tenancy.Actor) error {

@@ -32,7 +32,9 @@
 // gets a page that says so and how to sign in again.
 //
 // Invitation links are shown to the inviter, to pass on, unless
-// WithInvitationSender delivers them (the library sends no mail).
+// WithInvitationSender delivers them (the library sends no mail). A
+// sender needs WithPublicURL: mailed links are built from the console's
+// configured public URL, never from the request's Host header.
 //
 // # Cross-site request forgery
 //

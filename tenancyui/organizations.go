@@ -1,7 +1,9 @@
 package tenancyui
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/netip"
@@ -148,9 +150,39 @@ func (h *handler) users(q *request) error {
 	return q.render("users.html", http.StatusOK, Page{Title: "Users", Section: "org", CurrentOrg: nav.Org.ID, Data: d})
 }
 
+// errNotOrgUser answers a user ID that names no user of the
+// organization, whether the account does not exist or belongs elsewhere.
+var errNotOrgUser = fmt.Errorf("%w: no user of the organization has this ID", tenancy.ErrNotFound)
+
+// orgUser returns a user holding a role in the organization orgID. It
+// returns errNotOrgUser, alike, for an unknown ID and for an account that
+// holds no role there: the console names only the organization's own
+// users (Service.User is a host-level call), so that an admin learns
+// nothing about other accounts. Call it once the actor is authorized in
+// the organization, or show what it returns only then.
+func (h *handler) orgUser(ctx context.Context, orgID, userID uuid.UUID) (tenancy.User, error) {
+	orgs, err := h.svc.UserOrganizations(ctx, userID)
+	if errors.Is(err, tenancy.ErrNotFound) {
+		return tenancy.User{}, errNotOrgUser
+	} else if err != nil {
+		return tenancy.User{}, err
+	}
+	if !slices.ContainsFunc(orgs, func(m tenancy.OrgMembership) bool { return m.Organization.ID == orgID }) {
+		return tenancy.User{}, errNotOrgUser
+	}
+	u, err := h.svc.User(ctx, userID)
+	if errors.Is(err, tenancy.ErrNotFound) { // deleted meanwhile
+		return tenancy.User{}, errNotOrgUser
+	}
+	return u, err
+}
+
 // orgUserAction runs an action on one of the organization's users.
 // success is the message, with %s for the user's address; leaving tells
-// that removing oneself leaves the organization.
+// that removing oneself leaves the organization. The actor must be
+// allowed to manage the organization's users before the target is looked
+// up, and a target outside the organization gets the answer of an
+// unknown ID.
 func (h *handler) orgUserAction(q *request, do func(org, user uuid.UUID) error, success string, removal bool) error {
 	org, err := q.pathID("org")
 	if err != nil {
@@ -160,23 +192,27 @@ func (h *handler) orgUserAction(q *request, do func(org, user uuid.UUID) error, 
 	if err != nil {
 		return err
 	}
-	u, err := h.svc.User(q.r.Context(), user)
+	back := orgPath(org, "/users")
+	if err := q.require(tenancy.ActionManageOrgUsers, tenancy.InOrganization(org)); err != nil {
+		return q.formError(back, err)
+	}
+	u, err := h.orgUser(q.r.Context(), org, user)
 	if err != nil {
 		return err
 	}
 	if err := do(org, user); err != nil {
 		if errors.Is(err, tenancy.ErrAlreadyExists) {
-			return q.redirect(orgPath(org, "/users"), &Flash{Error: true, Text: u.Email + " is already an Organization Admin."})
+			return q.redirect(back, &Flash{Error: true, Text: u.Email + " is already an Organization Admin."})
 		}
 		if errors.Is(err, tenancy.ErrInvalidInput) && !u.EmailVerified {
-			return q.redirect(orgPath(org, "/users"), &Flash{Error: true, Text: u.Email + " has not verified their address yet, so they cannot be an Organization Admin."})
+			return q.redirect(back, &Flash{Error: true, Text: u.Email + " has not verified their address yet, so they cannot be an Organization Admin."})
 		}
-		return q.formError(orgPath(org, "/users"), err)
+		return q.formError(back, err)
 	}
 	if removal && user == q.actor.UserID {
 		return q.done("/", "You left the organization.")
 	}
-	return q.done(orgPath(org, "/users"), strings.Replace(success, "%s", u.Email, 1))
+	return q.done(back, strings.Replace(success, "%s", u.Email, 1))
 }
 
 // grantOrgAdmin makes a user an Organization Admin.
@@ -280,6 +316,11 @@ type formMistake string
 
 func (m formMistake) Error() string { return string(m) }
 
+// maxSessionAge is the largest maximum session age the security form
+// takes: more would be no limit in practice, and far more overflows
+// time.Duration.
+const maxSessionAge = 366 * 24 * time.Hour
+
 // parsePolicy reads the security policy form. Its errors are sentences
 // for the person who filled it.
 func parsePolicy(f map[string][]string) (tenancy.SecurityPolicy, error) {
@@ -305,14 +346,18 @@ func parsePolicy(f map[string][]string) (tenancy.SecurityPolicy, error) {
 	}
 	if s := get("max_session_minutes"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 || n > 1<<31 {
+		if err != nil || n < 0 {
 			return p, formMistake("Maximum session age must be a whole number of minutes.")
+		}
+		if n > int64(maxSessionAge/time.Minute) {
+			return p, formMistake(fmt.Sprintf("Maximum session age must be at most %d minutes (%d days).",
+				maxSessionAge/time.Minute, maxSessionAge/(24*time.Hour)))
 		}
 		p.MaxSessionAge = time.Duration(n) * time.Minute
 	}
 	if s := get("invitation_days"); s != "" {
 		n, err := strconv.ParseFloat(s, 64)
-		if err != nil || n < 0 || n > 10000 {
+		if err != nil || !(n >= 0 && n <= 10000) { // NaN too
 			return p, formMistake("Invitation lifetime must be a number of days.")
 		}
 		p.InvitationTTL = time.Duration(n * float64(24*time.Hour))
@@ -385,8 +430,10 @@ type auditData struct {
 // auditRow is an event with its actor's address.
 type auditRow struct {
 	Event tenancy.AuditEvent
-	// Actor is the acting user's address, "Support" for an operator, or
-	// "" when the user no longer exists.
+	// Actor names the acting user: its address if it holds a role in the
+	// organization, else the address the event recorded for it, if any;
+	// "Support" for an operator; "" otherwise (a former member whose
+	// address the event does not hold).
 	Actor   string
 	Details []detail
 }
@@ -395,7 +442,9 @@ type auditRow struct {
 type detail struct{ Key, Value string }
 
 // audit shows the organization's audit log, newest first, a page at a
-// time.
+// time. Actors are named from what the organization may know: the
+// current address of its own users, else the address the event recorded;
+// never the current address of an account that left.
 func (h *handler) audit(q *request) error {
 	ctx := q.r.Context()
 	nav, err := q.loadOrg("audit")
@@ -408,21 +457,24 @@ func (h *handler) audit(q *request) error {
 		return err
 	}
 	d := auditData{Nav: nav, Next: list.Next, First: after == ""}
-	emails := map[uuid.UUID]string{}
+	emails := map[uuid.UUID]string{} // users of the organization on this page; "" for others
 	for _, e := range list.Items {
 		row := auditRow{Event: e}
-		switch email, ok := emails[e.ActorID]; {
-		case e.ActorID == uuid.Nil:
+		if e.ActorID == uuid.Nil {
 			row.Actor = "Support"
-		case ok:
-			row.Actor = email
-		default:
-			if u, err := h.svc.User(ctx, e.ActorID); err == nil {
-				row.Actor = u.Email
-			} else if !errors.Is(err, tenancy.ErrNotFound) {
-				return err
+		} else {
+			email, ok := emails[e.ActorID]
+			if !ok {
+				u, err := h.orgUser(ctx, nav.Org.ID, e.ActorID)
+				if err != nil && !errors.Is(err, errNotOrgUser) {
+					return err
+				}
+				email, emails[e.ActorID] = u.Email, u.Email
 			}
-			emails[e.ActorID] = row.Actor
+			if email == "" {
+				email = recordedActorEmail(e)
+			}
+			row.Actor = email
 		}
 		for _, k := range slices.Sorted(maps.Keys(e.Details)) {
 			row.Details = append(row.Details, detail{k, e.Details[k]})
@@ -430,4 +482,18 @@ func (h *handler) audit(q *request) error {
 		d.Events = append(d.Events, row)
 	}
 	return q.render("audit.html", http.StatusOK, Page{Title: "Audit log", Section: "org", CurrentOrg: nav.Org.ID, Data: d})
+}
+
+// recordedActorEmail is the address an event recorded for its actor, ""
+// if none: the user's own when it acted on itself (joining, leaving,
+// signing up), or the invitee's on accepting or declining an invitation.
+// Other events record the address of their target only.
+func recordedActorEmail(e tenancy.AuditEvent) string {
+	switch {
+	case e.TargetID == e.ActorID,
+		e.Action == tenancy.EventInvitationAccepted,
+		e.Action == tenancy.EventInvitationDeclined:
+		return e.Details[tenancy.DetailEmail]
+	}
+	return ""
 }

@@ -430,8 +430,13 @@ func (q *request) formID(name string) (uuid.UUID, error) {
 	return id, nil
 }
 
-// absURL is the absolute URL of a console path, as the request reached it.
+// absURL is the absolute URL of a console path: under WithPublicURL, or
+// else as the request reached it (for links shown to the requester only;
+// WithInvitationSender requires WithPublicURL).
 func (q *request) absURL(path string) string {
+	if q.h.cfg.publicURL != "" {
+		return q.h.cfg.publicURL + path
+	}
 	scheme := "http"
 	if q.r.TLS != nil {
 		scheme = "https"

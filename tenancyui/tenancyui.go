@@ -59,6 +59,7 @@ type config struct {
 	key       []byte
 	cop       *http.CrossOriginProtection
 	sender    func(ctx context.Context, inv tenancy.Invitation, link string) error
+	publicURL string // absolute, without a trailing slash; "" if unset
 	logger    *slog.Logger
 }
 
@@ -107,9 +108,24 @@ func WithCrossOriginProtection(p *http.CrossOriginProtection) Option {
 // invitation is created with the absolute link that opens it. Without a
 // sender, the inviter is shown the link to pass on. When send fails, the
 // inviter is shown the link and the failure.
+//
+// A sender needs WithPublicURL (New fails without it): the link is built
+// from that URL, never from the request, whose Host header the inviter
+// controls. Otherwise an inviter could have the product mail a genuine
+// invitation whose link, and secret token, lead to a site of its choice.
 func WithInvitationSender(send func(ctx context.Context, inv tenancy.Invitation, link string) error) Option {
 	return func(c *config) { c.sender = send }
 }
+
+// WithPublicURL sets the console's public absolute URL, as browsers reach
+// it: scheme, host and the prefix the console is mounted under, such as
+// "https://app.example.com/console". Invitation links are built from it,
+// never from the request's Host header, which the client chooses. It is
+// required with WithInvitationSender, and New fails unless it is an
+// absolute http or https URL with a host and no user information, query
+// or fragment. Without it (and without a sender), the link shown to the
+// inviter is built from the request, as the inviter reached the console.
+func WithPublicURL(u string) Option { return func(c *config) { c.publicURL = u } }
 
 // WithLogger sets the logger for internal errors (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
@@ -127,7 +143,8 @@ type handler struct {
 // New returns the console over svc, authenticating requests with auth.
 // Mount it under a prefix with http.StripPrefix; its links keep the
 // prefix. It returns an error if a template of WithTemplates does not
-// parse, or WithKey is shorter than 32 bytes.
+// parse, WithKey is shorter than 32 bytes, WithPublicURL is not a valid
+// URL, or WithInvitationSender is set without WithPublicURL.
 func New(svc *tenancy.Service, auth tenancyhttp.Authenticator, opts ...Option) (http.Handler, error) {
 	if svc == nil || auth == nil {
 		return nil, errors.New("tenancyui: nil Service or Authenticator")
@@ -144,6 +161,15 @@ func New(svc *tenancy.Service, auth tenancyhttp.Authenticator, opts ...Option) (
 	} else if len(h.cfg.key) < 32 {
 		return nil, errors.New("tenancyui: WithKey needs at least 32 bytes")
 	}
+	if h.cfg.publicURL != "" {
+		u, err := parsePublicURL(h.cfg.publicURL)
+		if err != nil {
+			return nil, err
+		}
+		h.cfg.publicURL = u
+	} else if h.cfg.sender != nil {
+		return nil, errors.New("tenancyui: WithInvitationSender needs WithPublicURL: the emailed links must not depend on the request's Host header")
+	}
 	if h.cfg.cop == nil {
 		h.cfg.cop = http.NewCrossOriginProtection()
 	}
@@ -157,6 +183,21 @@ func New(svc *tenancy.Service, auth tenancyhttp.Authenticator, opts ...Option) (
 	h.cssURL = "/console.css?v=" + hex.EncodeToString(sum[:6])
 	h.routes()
 	return h, nil
+}
+
+// parsePublicURL checks the URL of WithPublicURL and returns it without
+// a trailing slash.
+func parsePublicURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("tenancyui: WithPublicURL: %w", err)
+	case u.Scheme != "http" && u.Scheme != "https", u.Opaque != "", u.Host == "":
+		return "", fmt.Errorf("tenancyui: WithPublicURL %q is not an absolute http or https URL", raw)
+	case u.User != nil, u.RawQuery != "", u.ForceQuery, u.Fragment != "":
+		return "", fmt.Errorf("tenancyui: WithPublicURL %q has user information, a query or a fragment", raw)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
 }
 
 // parseTemplates builds one template set per page from the defaults and

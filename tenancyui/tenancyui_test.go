@@ -486,6 +486,32 @@ func TestOrgUsersGrantAndRevokeOrgAdmin(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, p.Status)
 }
 
+// The maximum session age is refused above 366 days: far larger values
+// overflowed time.Duration and were saved as a few minutes, locking the
+// organization out.
+func TestSecurityFormRefusesSessionAgesOverTheMaximum(t *testing.T) {
+	f := newFixture(t)
+	ann := f.as(f.ann)
+	path := "/console/orgs/" + f.org.ID.String() + "/security"
+	saved := func() time.Duration {
+		org, err := f.svc.Organization(context.Background(), actor(f.ann), f.org.ID)
+		require.NoError(t, err)
+		return org.Policy.MaxSessionAge
+	}
+
+	p := ann.post(path, url.Values{"max_session_minutes": {"527040"}})
+	shows(t, p, "Security policy saved.")
+	assert.Equal(t, 366*24*time.Hour, saved())
+	shows(t, p, `value="527040"`)
+
+	for _, n := range []string{"527041", "307445740", "2147483648", "9223372036854775807"} {
+		p := ann.post(path, url.Values{"max_session_minutes": {n}})
+		shows(t, p, `role="alert"`, n)
+		shows(t, p, "Maximum session age must be at most 527040 minutes (366 days).", n)
+		assert.Equal(t, 366*24*time.Hour, saved(), n)
+	}
+}
+
 func TestSecurityPolicyForm(t *testing.T) {
 	f := newFixture(t)
 	ws := f.workspace("Marketing", nil)
@@ -517,6 +543,7 @@ func TestSecurityPolicyForm(t *testing.T) {
 		"not an IP address":       {"allowed_ips": {"nope"}},
 		"whole number of minutes": {"max_session_minutes": {"ten"}},
 		"under the minimum":       {"max_session_minutes": {"1"}},
+		"a number of days":        {"invitation_days": {"NaN"}},
 	} {
 		p := ann.post(path, want)
 		shows(t, p, `role="alert"`, form)
@@ -524,6 +551,50 @@ func TestSecurityPolicyForm(t *testing.T) {
 	}
 	p = f.as(f.bob).get(path)
 	assert.Equal(t, http.StatusNotFound, p.Status) // no role at all in acme.com
+}
+
+// An Organization Admin of any organization, naming an account of
+// another by its ID, gets the answer of an unknown ID: no address, and no
+// role granted.
+func TestOrgUserActionsNameOnlyTheOrganizationsUsers(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	res, err := f.svc.SignUp(ctx, tenancy.SignUpRequest{Email: "eve@evilcorp.com", Name: "Eve", EmailVerified: true})
+	require.NoError(t, err)
+	eve, eveOrg := f.as(res.User), res.Organization
+	// Zoe is unverified with no role anywhere; Carol verified, no role.
+	zoe, err := f.svc.SignUp(ctx, tenancy.SignUpRequest{Email: "zoe.private@gmail.com"})
+	require.NoError(t, err)
+	users := "/console/orgs/" + eveOrg.ID.String() + "/users/"
+
+	for _, action := range []string{"grant-admin", "revoke-admin", "remove"} {
+		unknown := eve.post(users+uuid.NewString()+"/"+action, nil)
+		assert.Equal(t, http.StatusNotFound, unknown.Status, action)
+		for _, u := range []tenancy.User{zoe.User, f.carol, f.ann} {
+			p := eve.post(users+u.ID.String()+"/"+action, nil)
+			assert.Equal(t, unknown.Status, p.Status, action, u.Email)
+			assert.Equal(t, mainText(unknown), mainText(p), action, u.Email)
+			hides(t, p, u.Email, action)
+		}
+	}
+	admins, err := f.svc.AdminOrganizations(ctx, f.carol.ID)
+	require.NoError(t, err)
+	assert.Empty(t, admins, "Carol was made an admin of Eve's organization")
+
+	// A member without the right is told so before any lookup.
+	f.workspace("Marketing", map[tenancy.User]tenancy.Role{f.bob: tenancy.RoleAdmin})
+	p := f.as(f.bob).post("/console/orgs/"+f.org.ID.String()+"/users/"+f.carol.ID.String()+"/grant-admin", nil)
+	shows(t, p, "Not allowed:")
+	hides(t, p, "carol@gmail.com")
+
+	// Removing a workspace member names it; a failed removal names no one.
+	ws := f.workspace("Sales", map[tenancy.User]tenancy.Role{f.bob: tenancy.RoleMember})
+	ann := f.as(f.ann)
+	p = ann.post("/console/workspaces/"+ws.ID.String()+"/members/"+f.carol.ID.String()+"/remove", nil)
+	assert.Equal(t, http.StatusNotFound, p.Status)
+	hides(t, p, "carol@gmail.com")
+	p = ann.post("/console/workspaces/"+ws.ID.String()+"/members/"+f.bob.ID.String()+"/remove", nil)
+	shows(t, p, "bob@acme.com was removed from the workspace.")
 }
 
 func TestBillingAndSeats(t *testing.T) {
@@ -573,6 +644,40 @@ func TestAuditLogPagination(t *testing.T) {
 
 	p = ann.get(path + "?after=forged")
 	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+}
+
+// The audit log names an actor by its current address only while it is
+// a user of the organization (as the Users page shows it); a former
+// member shows the address the event recorded, or "former member", never
+// the address it has since (Service.User is a host-level call).
+func TestAuditLogNamesActorsOnlyFromTheOrganization(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sales := f.workspace("Sales", map[tenancy.User]tenancy.Role{f.bob: tenancy.RoleAdmin})
+	f.workspace("Marketing", nil)
+	_, err := f.svc.RenameWorkspace(ctx, actor(f.bob), sales.ID, "Sales EMEA")
+	require.NoError(t, err)
+	require.NoError(t, f.svc.RemoveMember(ctx, actor(f.bob), sales.ID, f.bob.ID))
+	// Bob left; later, elsewhere, he changes his address.
+	_, err = f.svc.ChangeEmail(ctx, f.bob.ID, "bob@newco.example", true)
+	require.NoError(t, err)
+	// Ann, still in Acme, changes hers: Acme knows the new one.
+	_, err = f.svc.ChangeEmail(ctx, f.ann.ID, "ann.smith@acme.com", true)
+	require.NoError(t, err)
+
+	p := f.as(f.ann).get("/console/orgs/" + f.org.ID.String() + "/audit")
+	require.Equal(t, http.StatusOK, p.Status)
+	hides(t, p, "bob@newco.example")
+	rows := regexp.MustCompile(`(?s)<th scope="row">([^<]*)</th>\s*<td>(.*?)</td>`).FindAllStringSubmatch(p.Body, -1)
+	var got []string
+	for _, r := range rows {
+		got = append(got, r[1]+": "+r[2])
+	}
+	assert.Equal(t, []string{
+		"Member removed: bob@acme.com", // recorded: he removed himself
+		"Workspace renamed: " + `<span class="muted">former member</span>`,
+		"Member added: ann.smith@acme.com", // Ann added Bob
+	}, got[:3])
 }
 
 func TestCrossSiteRequestsAreRefused(t *testing.T) {
@@ -663,25 +768,72 @@ func TestCustomizing(t *testing.T) {
 func TestInvitationSender(t *testing.T) {
 	var got []string
 	fail := false
-	f := newFixture(t, tenancyui.WithLogger(slog.New(slog.DiscardHandler)), tenancyui.WithInvitationSender(func(ctx context.Context, inv tenancy.Invitation, link string) error {
-		got = append(got, inv.Email+" "+link)
-		if fail {
-			return errors.New("smtp down")
-		}
-		return nil
-	}))
+	f := newFixture(t, tenancyui.WithLogger(slog.New(slog.DiscardHandler)), tenancyui.WithPublicURL("https://app.acme.example/console/"),
+		tenancyui.WithInvitationSender(func(ctx context.Context, inv tenancy.Invitation, link string) error {
+			got = append(got, inv.Email+" "+link)
+			if fail {
+				return errors.New("smtp down")
+			}
+			return nil
+		}))
 	ws := f.workspace("Marketing", nil)
 	ann := f.as(f.ann)
 	p := ann.post("/console/workspaces/"+ws.ID.String()+"/invitations", url.Values{"email": {"dan@acme.com"}, "role": {"member"}})
 	shows(t, p, "Invitation sent to dan@acme.com as Member.")
 	hides(t, p, "invite-link")
 	require.Len(t, got, 1)
-	assert.Contains(t, got[0], "dan@acme.com "+f.srv.URL+"/console/join/")
+	assert.Contains(t, got[0], "dan@acme.com https://app.acme.example/console/join/")
 
 	fail = true
 	p = ann.post("/console/workspaces/"+ws.ID.String()+"/invitations", url.Values{"email": {"eve@acme.com"}, "role": {"member"}})
 	shows(t, p, "was created but could not be sent")
 	shows(t, p, "invite-link")
+}
+
+// The link a sender mails is built from WithPublicURL: an inviter who
+// sends its own Host header cannot have the product mail a genuine
+// invitation that leads, with its token, to another site.
+func TestInvitationLinkUsesThePublicURL(t *testing.T) {
+	var link string
+	f := newFixture(t, tenancyui.WithPublicURL("https://app.acme.example/console"),
+		tenancyui.WithInvitationSender(func(_ context.Context, _ tenancy.Invitation, l string) error {
+			link = l
+			return nil
+		}))
+	ws := f.workspace("Sales", nil)
+	ann := f.as(f.ann)
+	form := url.Values{"email": {"dan@acme.com"}, "role": {"member"}, "csrf": {ann.csrf()}}
+	req, err := http.NewRequest(http.MethodPost, f.srv.URL+"/console/workspaces/"+ws.ID.String()+"/invitations", strings.NewReader(form.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Host = "login.evil.example"
+	p := ann.do(req)
+	require.Equal(t, http.StatusOK, p.Status)
+	require.True(t, strings.HasPrefix(link, "https://app.acme.example/console/join/"), "mailed link: %s", link)
+	_, err = f.svc.InvitationByToken(context.Background(), strings.TrimPrefix(link, "https://app.acme.example/console/join/"))
+	require.NoError(t, err)
+}
+
+func TestPublicURLIsRequiredWithASenderAndChecked(t *testing.T) {
+	svc := tenancy.New(memstore.New())
+	send := tenancyui.WithInvitationSender(func(context.Context, tenancy.Invitation, string) error { return nil })
+	_, err := tenancyui.New(svc, testAuth, send)
+	assert.ErrorContains(t, err, "WithPublicURL")
+	for _, u := range []string{
+		"https://app.acme.example", "http://127.0.0.1:8080/console/", "https://app.acme.example/a%20b",
+	} {
+		_, err := tenancyui.New(svc, testAuth, send, tenancyui.WithPublicURL(u))
+		assert.NoError(t, err, u)
+	}
+	for _, u := range []string{
+		"/console", "app.acme.example/console", "//app.acme.example", "ftp://app.acme.example",
+		"javascript:alert(1)", "https:app.acme.example", "https://", "https://app.acme.example/console?x=1",
+		"https://app.acme.example/console?", "https://app.acme.example/#top", "https://ann:secret@app.acme.example",
+		"https://app.acme.example:bad/", "https://app.acme.example/\x00",
+	} {
+		_, err := tenancyui.New(svc, testAuth, send, tenancyui.WithPublicURL(u))
+		assert.ErrorContains(t, err, "WithPublicURL", u)
+	}
 }
 
 // mainText is the page's main element, for failure messages.

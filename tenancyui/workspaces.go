@@ -411,9 +411,12 @@ func (h *handler) setMemberRole(q *request) error {
 	return q.done(settingsPath(ws)+"#members", m.Email+" is now "+roleLabel(m.Role)+".")
 }
 
-// removeMember removes a member from the workspace.
+// removeMember removes a member from the workspace. The message names
+// the member only if it was one of the organization's users: a failed
+// removal says nothing about the account.
 func (h *handler) removeMember(q *request) error {
-	ws, err := q.pathID("ws")
+	ctx := q.r.Context()
+	wsID, err := q.pathID("ws")
 	if err != nil {
 		return err
 	}
@@ -421,15 +424,27 @@ func (h *handler) removeMember(q *request) error {
 	if err != nil {
 		return err
 	}
-	u, err := h.svc.User(q.r.Context(), user)
-	if err != nil {
-		return err
-	}
-	if err := h.svc.RemoveMember(q.r.Context(), q.actor, ws, user); err != nil {
-		return q.formError(settingsPath(ws)+"#members", err)
-	}
+	back := settingsPath(wsID) + "#members"
 	if user == q.actor.UserID {
+		if err := h.svc.RemoveMember(ctx, q.actor, wsID, user); err != nil {
+			return q.formError(back, err)
+		}
 		return q.done("/", "You left the workspace.")
 	}
-	return q.done(settingsPath(ws)+"#members", u.Email+" was removed from the workspace.")
+	ws, err := h.svc.Workspace(ctx, q.actor, wsID)
+	if err != nil {
+		return q.formError(back, err)
+	}
+	// Read before the removal, which may take the user's last role in the
+	// organization; shown only once the removal succeeded.
+	name := "The member"
+	if u, err := h.orgUser(ctx, ws.OrgID, user); err == nil {
+		name = u.Email
+	} else if !errors.Is(err, errNotOrgUser) {
+		return err
+	}
+	if err := h.svc.RemoveMember(ctx, q.actor, wsID, user); err != nil {
+		return q.formError(back, err)
+	}
+	return q.done(back, name+" was removed from the workspace.")
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -37,6 +38,9 @@ type app struct {
 	svc *tenancy.Service
 	log *slog.Logger
 	key []byte // signs the session cookies
+	// url is the site's public URL, without a trailing slash: the links
+	// it mails start with it, never with the request's Host header.
+	url string
 	// mail delivers a message with a link; the demo prints it to the log.
 	mail func(to, subject, link string)
 
@@ -61,9 +65,15 @@ type session struct {
 	At     int64  `json:"a"` // when it authenticated, Unix nanoseconds
 }
 
-// newApp builds the host application around svc.
-func newApp(svc *tenancy.Service, logger *slog.Logger) (*app, error) {
-	a := &app{svc: svc, log: logger, key: make([]byte, 32), pending: map[string]signInLink{}}
+// newApp builds the host application around svc, reached by browsers at
+// publicURL (such as "https://app.example.com").
+func newApp(svc *tenancy.Service, logger *slog.Logger, publicURL string) (*app, error) {
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.User != nil ||
+		strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, fmt.Errorf("-url %q is not of the form http(s)://host[:port]", publicURL)
+	}
+	a := &app{svc: svc, log: logger, key: make([]byte, 32), url: u.Scheme + "://" + u.Host, pending: map[string]signInLink{}}
 	_, _ = rand.Read(a.key) // crypto/rand.Read never fails
 	a.mail = func(to, subject, link string) {
 		a.log.Info("mail (this demo prints it instead of sending it)", "to", to, "subject", subject, "link", link)
@@ -73,6 +83,7 @@ func newApp(svc *tenancy.Service, logger *slog.Logger) (*app, error) {
 		tenancyui.WithSignIn("/signin"),
 		tenancyui.WithSignOut("/signout"),
 		tenancyui.WithLogger(logger),
+		tenancyui.WithPublicURL(a.url+"/console"),
 		tenancyui.WithInvitationSender(func(ctx context.Context, inv tenancy.Invitation, link string) error {
 			a.mail(inv.Email, "You are invited to a workspace", link)
 			return nil
@@ -216,7 +227,7 @@ func (a *app) signIn(w http.ResponseWriter, r *http.Request) {
 	a.pending[token] = signInLink{Email: email.String(), Name: strings.TrimSpace(r.PostFormValue("name")),
 		MFA: r.PostFormValue("mfa") != "", Next: next, Expires: time.Now().Add(linkMaxAge)}
 	a.mu.Unlock()
-	a.mail(email.String(), "Your sign-in link", absURL(r, "/verify?token="+url.QueryEscape(token)))
+	a.mail(email.String(), "Your sign-in link", a.url+"/verify?token="+url.QueryEscape(token))
 	a.render(w, http.StatusOK, "sent", pageData{Title: "Check your email", Email: email.String()})
 }
 
@@ -279,16 +290,6 @@ func (a *app) workspaceApp(w http.ResponseWriter, r *http.Request) {
 func (a *app) fail(w http.ResponseWriter, r *http.Request, err error) {
 	a.log.Error("console: request failed", "path", r.URL.Path, "error", err)
 	http.Error(w, "Something went wrong.", http.StatusInternalServerError)
-}
-
-// absURL is the absolute URL of a path of this site, as the request
-// reached it.
-func absURL(r *http.Request, path string) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + path
 }
 
 // render writes one of the host's pages.

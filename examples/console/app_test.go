@@ -23,11 +23,13 @@ import (
 func testApp(t *testing.T) (*httptest.Server, *mailbox, *tenancy.Service) {
 	t.Helper()
 	svc := tenancy.New(memstore.New())
-	a, err := newApp(svc, slog.New(slog.DiscardHandler))
+	srv := httptest.NewUnstartedServer(nil)
+	a, err := newApp(svc, slog.New(slog.DiscardHandler), "https://"+srv.Listener.Addr().String())
 	require.NoError(t, err)
 	mail := &mailbox{links: map[string][]string{}}
 	a.mail = mail.deliver
-	srv := httptest.NewTLSServer(a)
+	srv.Config.Handler = a
+	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return srv, mail, svc
 }
@@ -174,7 +176,7 @@ func TestRunPrintsTheURLAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	r, w := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, w, "127.0.0.1:0", "sqlite::memory:", slog.New(slog.DiscardHandler)) }()
+	go func() { done <- run(ctx, w, "127.0.0.1:0", "", "sqlite::memory:", slog.New(slog.DiscardHandler)) }()
 	line, err := bufio.NewReader(r).ReadString('\n')
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(line, "tenancy console: http://127.0.0.1:"), line)
@@ -185,5 +187,22 @@ func TestRunPrintsTheURLAndStops(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 
-	assert.ErrorContains(t, run(t.Context(), io.Discard, "127.0.0.1:0", "mysql://x", slog.New(slog.DiscardHandler)), "-db")
+	assert.ErrorContains(t, run(t.Context(), io.Discard, "127.0.0.1:0", "", "mysql://x", slog.New(slog.DiscardHandler)), "-db")
+	assert.ErrorContains(t, run(t.Context(), io.Discard, "127.0.0.1:0", "console.example.com", "mem", slog.New(slog.DiscardHandler)), "-url")
+}
+
+// The links the app mails start with its public URL, whatever Host
+// header the request that asked for them carried.
+func TestMailedLinksUseThePublicURL(t *testing.T) {
+	srv, mail, _ := testApp(t)
+	c := client(t, srv)
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/signin", strings.NewReader(url.Values{"email": {"ann@acme.com"}}.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Host = "login.evil.example"
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	link := mail.last(t, "ann@acme.com")
+	assert.True(t, strings.HasPrefix(link, srv.URL+"/verify?token="), link)
 }

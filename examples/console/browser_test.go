@@ -193,17 +193,18 @@ func TestBrowserFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = closeStore() })
-	a, err := newApp(tenancy.New(store), logger)
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Listener.Close()
+	if srv.Listener, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(tenancy.New(store), logger, "http://"+srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	mail := &mailbox{links: map[string][]string{}}
 	a.mail = mail.deliver
-	srv := httptest.NewUnstartedServer(a)
-	srv.Listener.Close()
-	if srv.Listener, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	srv.Config.Handler = a
 	srv.Start()
 	defer srv.Close()
 

@@ -3,10 +3,13 @@
 //
 //	go run ./examples/console
 //	go run ./examples/console -addr 127.0.0.1:9000 -db sqlite://console.db
+//	go run ./examples/console -addr :8080 -url https://console.example.com
 //
-// It prints the URL to open. Sign-in is by email link: enter an address,
-// and the "email" with the link is printed to the log (this demo sends no
-// mail). The first sign-in of an address signs the user up, verified
+// It prints the URL to open: -url, the site's public URL, which starts
+// every link it mails, never the request's Host header (default http://
+// and the address it listens on). Sign-in is by email link: enter an
+// address, and the "email" with the link is printed to the log (this demo
+// sends no mail). The first sign-in of an address signs the user up, verified
 // since the link proves the mailbox: a professional address creates its
 // organization, a personal one (gmail.com, …) only the user. Tick "I used
 // multi-factor authentication" to get a session that counts as MFA, as
@@ -44,11 +47,12 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	db := flag.String("db", "sqlite::memory:", "store: a sqlstore URL (sqlite::memory:, sqlite://file.db, postgres://…) or mem")
+	publicURL := flag.String("url", "", "public URL of the site, starting the links it mails (default http://ADDR)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(ctx, os.Stdout, *addr, *db, logger); err != nil {
+	if err := run(ctx, os.Stdout, *addr, *publicURL, *db, logger); err != nil {
 		fmt.Fprintln(os.Stderr, "console:", err)
 		os.Exit(1)
 	}
@@ -68,23 +72,28 @@ func openStore(ctx context.Context, db string) (store tenancy.Store, close func(
 }
 
 // run serves the console on addr over the store that db names until ctx
-// ends, after writing its URL to w.
-func run(ctx context.Context, w io.Writer, addr, db string, logger *slog.Logger) error {
+// ends, after writing its URL to w. publicURL is the site's URL as
+// browsers reach it; "" is http:// and the address it listens on.
+func run(ctx context.Context, w io.Writer, addr, publicURL, db string, logger *slog.Logger) error {
 	store, closeStore, err := openStore(ctx, db)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	svc := tenancy.New(store, tenancy.WithLogger(logger))
-	a, err := newApp(svc, logger)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "tenancy console: http://%s/\n", ln.Addr())
+	defer ln.Close()
+	if publicURL == "" {
+		publicURL = "http://" + ln.Addr().String()
+	}
+	svc := tenancy.New(store, tenancy.WithLogger(logger))
+	a, err := newApp(svc, logger, publicURL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "tenancy console: %s/\n", a.url)
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
