@@ -363,6 +363,7 @@ type mUser struct {
 	id       uuid.UUID
 	ext      string
 	email    string
+	former   []string // the addresses it changed from, in order
 	verified bool
 	name     string
 	deleted  bool
@@ -1134,6 +1135,7 @@ func (m *model) run(t mTester, op mOp) {
 		if want != nil || noop {
 			return
 		}
+		u.former = append(u.former, u.email)
 		u.email, u.verified = e.addr, op.Flag
 		m.events += 1 + m.orgRules(t, op.User, op.Email, res)
 
@@ -1361,18 +1363,31 @@ func (m *model) canDropOrgRoles(u, o int) error {
 }
 
 // dropOrgRoles removes every role u holds in o with the invitations to
-// its address there, and counts the events.
+// its addresses there, and counts the events.
 func (m *model) dropOrgRoles(u, o int) {
 	delete(m.orgs[o].admins, u)
 	for _, w := range m.orgWorkspaces(o) {
 		delete(m.wss[w].members, u)
 	}
+	own := m.ownEmails(u)
 	for _, inv := range m.invs {
-		if !inv.gone && inv.org == o && inv.email == m.users[u].email {
+		if !inv.gone && inv.org == o && slices.Contains(own, inv.email) {
 			inv.gone = true
 		}
 	}
 	m.events += 1 + m.lapse()
+}
+
+// ownEmails returns the addresses that name u alone: its current one and
+// those it changed from that no other user holds now.
+func (m *model) ownEmails(u int) []string {
+	own := []string{m.users[u].email}
+	for _, e := range m.users[u].former {
+		if m.userByEmail(e) < 0 {
+			own = append(own, e)
+		}
+	}
+	return own
 }
 
 // policyFrom turns a drawn policy into the model's normalized policy and
