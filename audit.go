@@ -9,8 +9,10 @@ import (
 )
 
 // AuditEvent records one successful mutation. OrgID is uuid.Nil for a
-// sign-up that joined no organization; WorkspaceID and TargetID are
-// uuid.Nil when the event has none; ActorID is uuid.Nil for an Operator
+// sign-up that joined no organization and for an address change (it names
+// the former address; an organization the change makes the user join or
+// create records the join); WorkspaceID and TargetID are uuid.Nil when the
+// event has none; ActorID is uuid.Nil for an Operator
 // action.
 type AuditEvent struct {
 	ID, OrgID, WorkspaceID, ActorID, TargetID uuid.UUID

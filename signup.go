@@ -195,7 +195,12 @@ func (s *Service) applyOrgRules(ctx context.Context, tx Tx, rec *recorder, u Use
 		}
 	}
 	first.ActorID, first.TargetID = u.ID, u.ID
-	if res.Organization != nil {
+	// The event goes to the organization the user created or joined,
+	// unless it names an address the user held before (an address
+	// change's DetailFrom): the organization would learn an address the
+	// user never used with it. It then stays out of every organization's
+	// log, where FormerEmails still finds it.
+	if res.Organization != nil && first.Details[DetailFrom] == "" {
 		first.OrgID = res.Organization.ID
 	}
 	for _, e := range append([]AuditEvent{first}, orgEvents...) {

@@ -122,6 +122,39 @@ func TestChangeEmail(t *testing.T) {
 		require.Len(t, res.Joined, 1)
 		assert.Equal(t, ws.ID, res.Joined[0].WorkspaceID)
 	})
+	t.Run("the organization it joins or creates never sees the former address", func(t *testing.T) {
+		f := newFixture(t)
+		owner, org := f.founder("ann@acme.com")
+		ws := f.workspace(owner, org.ID, "All hands")
+		_, err := f.svc.SetSecurityPolicy(f.ctx, owner, org.ID, tenancy.SecurityPolicy{
+			AutoJoin: tenancy.AutoJoin{Workspaces: []uuid.UUID{ws.ID}}})
+		require.NoError(t, err)
+		bob, _ := f.signUp("bob.private@gmail.com")
+		_, err = f.svc.ChangeEmail(f.ctx, bob.ID, "bob@acme.com", true)
+		require.NoError(t, err)
+		cat, _ := f.signUp("cat.private@gmail.com")
+		res, err := f.svc.ChangeEmail(f.ctx, cat.ID, "cat@initech.com", true)
+		require.NoError(t, err)
+		require.True(t, res.CreatedOrganization)
+		for _, orgID := range []uuid.UUID{org.ID, res.Organization.ID} {
+			events, err := f.store.ListAuditEvents(f.ctx, orgID, tenancy.PageQuery{Limit: tenancy.MaxPageSize})
+			require.NoError(t, err)
+			require.NotEmpty(t, events)
+			for _, e := range events {
+				for k, v := range e.Details {
+					assert.NotContains(t, v, ".private@", "%s, detail %s, names the user's former address", e.Action, k)
+				}
+			}
+		}
+		for _, u := range []tenancy.User{bob, cat} { // DeleteUser still finds them
+			var former []string
+			require.NoError(t, f.store.Update(f.ctx, func(tx tenancy.Tx) (err error) {
+				former, err = tx.FormerEmails(f.ctx, u.ID)
+				return err
+			}))
+			assert.Equal(t, []string{u.Email}, former)
+		}
+	})
 	t.Run("rejects", func(t *testing.T) {
 		f := newFixture(t)
 		u, _ := f.signUp("ann@acme.com")
