@@ -283,6 +283,9 @@ func TestUpdateRetries(t *testing.T) {
 		wg.Go(func() { assert.NoError(t, lockBoth(a, o1.ID, o2.ID)) })
 		wg.Go(func() { assert.NoError(t, lockBoth(b, o2.ID, o1.ID)) })
 		wg.Wait()
-		require.EqualValues(t, 3, attempts.Load(), "one of the two ran twice")
+		// At least one of the two ran again. A CI run on a loaded machine
+		// counted 4 attempts: what matters is that both Updates succeed,
+		// asserted above.
+		require.GreaterOrEqual(t, attempts.Load(), int32(3), "one of the two ran twice")
 	})
 }
