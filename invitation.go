@@ -54,6 +54,12 @@ func (s *Service) Invite(ctx context.Context, a Actor, wsID uuid.UUID, email str
 	hash := sha256.Sum256(secret)
 	inv := Invitation{ID: uuid.New(), WorkspaceID: wsID, Email: addr.String(), Role: r, InvitedBy: a.UserID}
 	err = s.update(ctx, func(tx Tx, rec *recorder) error {
+		// The account at the address, if any, is locked first (see
+		// LockUser): an erasure of it then cannot miss this invitation.
+		invitee, err := lockUserByEmail(ctx, tx, inv.Email)
+		if err != nil {
+			return err
+		}
 		f, err := s.authorizeWrite(ctx, tx, a, ActionManageMembers, InWorkspace(wsID))
 		if err != nil {
 			return err
@@ -64,14 +70,12 @@ func (s *Service) Invite(ctx context.Context, a Actor, wsID uuid.UUID, email str
 		if err := s.checkEmailAllowed(ctx, a, f, ActionManageMembers, inv.Email); err != nil {
 			return err
 		}
-		if u, err := tx.UserByEmail(ctx, inv.Email); err == nil {
-			if _, err := tx.Member(ctx, wsID, u.ID); err == nil {
+		if invitee != nil {
+			if _, err := tx.Member(ctx, wsID, invitee.ID); err == nil {
 				return wrapf(ErrAlreadyExists, "%s is already a member of the workspace", inv.Email)
 			} else if !errors.Is(err, ErrNotFound) {
 				return err
 			}
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
 		}
 		if old, err := tx.InvitationByEmail(ctx, wsID, inv.Email); err == nil {
 			if err := s.checkGrant(ctx, a, f, old.Role); err != nil {
@@ -187,6 +191,27 @@ func (s *Service) AcceptInvitationByID(ctx context.Context, a Actor, invitationI
 		return Member{}, err
 	}
 	return m, nil
+}
+
+// lockUserByEmail locks the user holding email (tx.LockUser) and returns
+// it, or nil if no user holds the address once the lock is taken.
+func lockUserByEmail(ctx context.Context, tx Tx, email string) (*User, error) {
+	u, err := tx.UserByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	u, err = tx.LockUser(ctx, u.ID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, nil // deleted meanwhile
+	case err != nil:
+		return nil, err
+	case u.Email != email:
+		return nil, nil // its address changed meanwhile
+	}
+	return &u, nil
 }
 
 // errNotInvitee marks, inside accept, an actor that is not the invitee.

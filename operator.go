@@ -164,7 +164,7 @@ func (o *Operator) ResetSecurityPolicy(ctx context.Context, orgID uuid.UUID, not
 // CreateOrganization) or a bad note, ErrNotFound if toOrgID does not
 // exist or, when releasing, no organization holds the domain, and
 // ErrDomainTaken if toOrgID already claims another domain (release that
-// first).
+// first) or the domain changed hands while the call ran (try again).
 func (o *Operator) TransferDomain(ctx context.Context, domain string, toOrgID uuid.UUID, note string) error {
 	s := o.s
 	domain, err := s.claimableDomain(domain)
@@ -199,6 +199,15 @@ func (o *Operator) TransferDomain(ctx context.Context, domain string, toOrgID uu
 			}
 		}
 		if from.ID != uuid.Nil {
+			// Read again under the lock: the copy read before it may miss
+			// a policy or name change committed since, which writing it
+			// back would undo.
+			if from, err = tx.Organization(ctx, from.ID); err != nil {
+				return err
+			}
+			if from.Domain != domain {
+				return wrapf(ErrDomainTaken, "%s changed hands while it was being transferred; try again", domain)
+			}
 			from.Domain = ""
 			from.Policy.AutoJoin.Domains = slices.DeleteFunc(from.Policy.AutoJoin.Domains,
 				func(d string) bool { return inDomain(d, domain) })

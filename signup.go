@@ -218,14 +218,21 @@ func (s *Service) applyOrgRules(ctx context.Context, tx Tx, rec *recorder, u Use
 // belongs to and those deleted meanwhile. The organization's lock orders
 // it after any concurrent workspace deletion or policy change.
 func (s *Service) autoJoin(ctx context.Context, tx Tx, rec *recorder, org *Organization, u User, email Email) ([]Member, error) {
+	// The organization was found by its domain without a lock. If it lost
+	// the domain (or was deleted) since, whoever holds the domain now
+	// decides: ErrDomainTaken makes withDomainRetry run the rules again.
+	moved := wrapf(ErrDomainTaken, "%s changed hands meanwhile", org.Domain)
 	if err := tx.LockOrganization(ctx, org.ID); errors.Is(err, ErrNotFound) {
-		return nil, nil // deleted meanwhile
+		return nil, moved
 	} else if err != nil {
 		return nil, err
 	}
 	fresh, err := tx.Organization(ctx, org.ID)
 	if err != nil {
 		return nil, err
+	}
+	if fresh.Domain != org.Domain {
+		return nil, moved
 	}
 	*org = fresh
 	aj := org.Policy.AutoJoin

@@ -143,51 +143,30 @@ func (s *Service) DeleteUser(ctx context.Context, userID uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		orgs, err := tx.UserOrganizations(ctx, userID)
-		if err != nil {
-			return err
-		}
-		to, err := tx.ListInvitationsTo(ctx, u.Email)
-		if err != nil {
-			return err
-		}
-		by, err := tx.ListInvitationsBy(ctx, uuid.Nil, userID)
-		if err != nil {
-			return err
-		}
-		type affected struct{ orgAdmin, workspaces, invitations int }
-		touched := map[uuid.UUID]*affected{}
-		at := func(orgID uuid.UUID) *affected {
-			if touched[orgID] == nil {
-				touched[orgID] = &affected{}
-			}
-			return touched[orgID]
-		}
-		for _, om := range orgs {
-			at(om.Organization.ID).workspaces = om.Workspaces
-			if om.OrgAdmin {
-				at(om.Organization.ID).orgAdmin = 1
-			}
-		}
-		invs := slices.Concat(to, by)
-		slices.SortFunc(invs, func(a, b Invitation) int { return compareUUID(a.ID, b.ID) })
-		invs = slices.CompactFunc(invs, func(a, b Invitation) bool { return a.ID == b.ID })
-		for _, inv := range invs {
-			at(inv.OrgID).invitations++
-		}
-		// Lock in one order, so that two erasures cannot deadlock.
-		ids := slices.SortedFunc(func(yield func(uuid.UUID) bool) {
-			for id := range touched {
-				if !yield(id) {
-					return
-				}
-			}
-		}, compareUUID)
-		for _, orgID := range ids {
-			if err := tx.LockOrganization(ctx, orgID); err != nil {
+		// What the erasure touches, read once to learn which organizations
+		// to lock, then again under their locks: a removal or an
+		// invitation by the user committed in between is then seen. (New
+		// roles, and invitations to the address, take the user's lock.)
+		var sc erasureScope
+		locked := map[uuid.UUID]bool{}
+		for {
+			if sc, err = readErasureScope(ctx, tx, u); err != nil {
 				return err
 			}
+			ids := sc.orgIDs(func(id uuid.UUID) bool { return !locked[id] })
+			if len(ids) == 0 {
+				break
+			}
+			// In one order, so that two erasures cannot deadlock.
+			for _, orgID := range ids {
+				if err := tx.LockOrganization(ctx, orgID); err != nil {
+					return err
+				}
+				locked[orgID] = true
+			}
 		}
+		orgs, invs, touched := sc.orgs, sc.invs, sc.touched
+		ids := sc.orgIDs(func(uuid.UUID) bool { return true })
 		for _, om := range orgs {
 			if om.OrgAdmin {
 				if err := s.checkOrgAdminRemovable(ctx, tx, om.Organization.ID, userID); err != nil {
@@ -231,6 +210,67 @@ func (s *Service) DeleteUser(ctx context.Context, userID uuid.UUID) error {
 		}
 		return nil
 	})
+}
+
+// erasureScope is what DeleteUser removes: the user's roles, the
+// invitations to its address and by it, and what each organization loses.
+type erasureScope struct {
+	orgs    []OrgMembership
+	invs    []Invitation
+	touched map[uuid.UUID]*erased
+}
+
+// erased counts what an organization loses to an erasure, for its
+// user.deleted event.
+type erased struct{ orgAdmin, workspaces, invitations int }
+
+// readErasureScope reads the erasure scope of u.
+func readErasureScope(ctx context.Context, tx Tx, u User) (erasureScope, error) {
+	orgs, err := tx.UserOrganizations(ctx, u.ID)
+	if err != nil {
+		return erasureScope{}, err
+	}
+	to, err := tx.ListInvitationsTo(ctx, u.Email)
+	if err != nil {
+		return erasureScope{}, err
+	}
+	by, err := tx.ListInvitationsBy(ctx, uuid.Nil, u.ID)
+	if err != nil {
+		return erasureScope{}, err
+	}
+	sc := erasureScope{orgs: orgs, touched: map[uuid.UUID]*erased{}}
+	at := func(orgID uuid.UUID) *erased {
+		if sc.touched[orgID] == nil {
+			sc.touched[orgID] = &erased{}
+		}
+		return sc.touched[orgID]
+	}
+	for _, om := range orgs {
+		at(om.Organization.ID).workspaces = om.Workspaces
+		if om.OrgAdmin {
+			at(om.Organization.ID).orgAdmin = 1
+		}
+	}
+	sc.invs = slices.Concat(to, by)
+	slices.SortFunc(sc.invs, func(a, b Invitation) int { return compareUUID(a.ID, b.ID) })
+	sc.invs = slices.CompactFunc(sc.invs, func(a, b Invitation) bool { return a.ID == b.ID })
+	for _, inv := range sc.invs {
+		at(inv.OrgID).invitations++
+	}
+	return sc, nil
+}
+
+// orgIDs returns, in ID order, the organizations of the scope that keep
+// reports true of.
+func (sc erasureScope) orgIDs(keep func(uuid.UUID) bool) []uuid.UUID {
+	var ids []uuid.UUID
+	for id := range sc.touched {
+		if keep(id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, compareUUID)
+	return ids
 }
 
 // ownEmails returns the addresses that name u alone: its current one and
