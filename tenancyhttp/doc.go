@@ -47,7 +47,8 @@
 // workspace's organization (holding a role in it): an address or ID with
 // no account and one whose account belongs elsewhere get the same
 // not_found, so that an admin learns nothing about accounts outside its
-// organization; invite such an address instead.
+// organization; invite such an address instead. Granting Organization
+// Admin follows the same rule.
 //
 // Errors are problems with a stable code (see Problem). An actor with no
 // role in an organization gets not_found for everything in it, as for an
