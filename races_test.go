@@ -14,6 +14,28 @@ import (
 	"github.com/tenancykit/tenancy/internal/storetesting"
 )
 
+// opsWorld is the population most races start from: Ann founded Acme
+// and its Ops workspace, where Bob is a member.
+type opsWorld struct {
+	s        *pauseStore
+	f        *fixture
+	ann, bob tenancy.Actor
+	org      tenancy.Organization
+	ops      tenancy.Workspace
+}
+
+// newOpsWorld populates an opsWorld over a pauseStore that pauses after
+// the calls named in at.
+func newOpsWorld(t *testing.T, at ...string) opsWorld {
+	w := opsWorld{s: newPauseStore(t, at...)}
+	w.f = newFixtureOn(t, w.s)
+	w.ann, w.org = w.f.founder("ann@acme.com")
+	w.ops = w.f.workspace(w.ann, w.org.ID, "Ops")
+	w.bob = w.f.user("bob@acme.com")
+	w.f.member(w.ann, w.ops.ID, w.bob, tenancy.RoleMember)
+	return w
+}
+
 // pauseKey marks the context of the transaction a pauseStore pauses.
 type pauseKey struct{}
 
@@ -138,12 +160,8 @@ func TestAcceptDuringChangeEmail(t *testing.T) {
 // kept the new one.)
 func TestDeleteUserDuringChangeEmail(t *testing.T) {
 	t.Parallel()
-	s := newPauseStore(t, "User", "LockUser")
-	f := newFixtureOn(t, s)
-	admin, org := f.founder("ann@acme.com")
-	ws := f.workspace(admin, org.ID, "Ops")
-	bob := f.user("bob@acme.com")
-	f.member(admin, ws.ID, bob, tenancy.RoleMember)
+	w := newOpsWorld(t, "User", "LockUser")
+	s, f, org, bob := w.s, w.f, w.org, w.bob
 
 	delErr, changeErr := during(s, f.ctx, func(ctx context.Context) error {
 		return f.svc.DeleteUser(ctx, bob.UserID)
@@ -174,12 +192,8 @@ func TestDeleteUserDuringChangeEmail(t *testing.T) {
 // wrote it back whole, old address included.)
 func TestRenameUserDuringChangeEmail(t *testing.T) {
 	t.Parallel()
-	s := newPauseStore(t, "User", "LockUser")
-	f := newFixtureOn(t, s)
-	admin, org := f.founder("ann@acme.com")
-	ws := f.workspace(admin, org.ID, "Ops")
-	bob := f.user("bob@acme.com")
-	f.member(admin, ws.ID, bob, tenancy.RoleMember)
+	w := newOpsWorld(t, "User", "LockUser")
+	s, f, ws, bob := w.s, w.f, w.ops, w.bob
 
 	renameErr, changeErr := during(s, f.ctx, func(ctx context.Context) error {
 		_, err := f.svc.RenameUser(ctx, bob.UserID, "Robert")
@@ -320,12 +334,8 @@ func TestSignUpDuringTransferDomain(t *testing.T) {
 // counted a membership the removal had already taken.)
 func TestDeleteUserDuringRemoveFromOrganization(t *testing.T) {
 	t.Parallel()
-	s := newPauseStore(t, "ListInvitationsBy")
-	f := newFixtureOn(t, s)
-	ann, org := f.founder("ann@acme.com")
-	ops := f.workspace(ann, org.ID, "Ops")
-	bob := f.user("bob@acme.com")
-	f.member(ann, ops.ID, bob, tenancy.RoleMember)
+	w := newOpsWorld(t, "ListInvitationsBy")
+	s, f, ann, org, bob := w.s, w.f, w.ann, w.org, w.bob
 	delErr, removeErr := during(s, f.ctx, func(ctx context.Context) error {
 		return f.svc.DeleteUser(ctx, bob.UserID)
 	}, func() error {
