@@ -195,11 +195,28 @@ func (q *request) redirect(path string, f *Flash) error {
 		payload := base64.RawURLEncoding.EncodeToString(b)
 		http.SetCookie(q.w, &http.Cookie{
 			Name: flashCookie, Value: payload + "." + q.h.sign(payload), Path: q.cookiePath(),
-			MaxAge: 120, HttpOnly: true, Secure: q.r.TLS != nil, SameSite: http.SameSiteLaxMode,
+			MaxAge: 120, HttpOnly: true, Secure: q.secure(), SameSite: http.SameSiteLaxMode,
 		})
 	}
 	http.Redirect(q.w, q.r, q.base+path, http.StatusSeeOther)
 	return nil
+}
+
+// secure reports whether the console's cookies must be Secure: when the
+// request came over TLS, or the public URL (WithPublicURL) is https, as
+// behind a proxy that ends TLS. A flash can hold an invitation link, token
+// included.
+func (q *request) secure() bool {
+	return q.r.TLS != nil || strings.HasPrefix(q.h.cfg.publicURL, "https://")
+}
+
+// loggedPath is the request's path as logs show it: a secret in it (the
+// token of an invitation link) is replaced by its wildcard's name.
+func (q *request) loggedPath() string {
+	if token := q.r.PathValue("token"); token != "" {
+		return strings.Replace(q.r.URL.Path, token, "{token}", 1)
+	}
+	return q.r.URL.Path
 }
 
 // done redirects to path with a success message.
@@ -215,7 +232,7 @@ func (h *handler) readFlash(q *request) *Flash {
 		return nil
 	}
 	http.SetCookie(q.w, &http.Cookie{Name: flashCookie, Path: q.cookiePath(), MaxAge: -1, HttpOnly: true,
-		Secure: q.r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		Secure: q.secure(), SameSite: http.SameSiteLaxMode})
 	payload, mac, ok := strings.Cut(c.Value, ".")
 	if !ok || !hmac.Equal([]byte(mac), []byte(h.sign(payload))) {
 		return nil
@@ -281,7 +298,7 @@ func (q *request) problem(status int, title, message, reason string) {
 func (q *request) renderProblem(status int, title string, d problemData) {
 	if err := q.render("problem.html", status, Page{Title: title, Data: d}); err != nil {
 		q.h.cfg.logger.LogAttrs(q.r.Context(), slog.LevelError, "tenancyui: rendering an error page",
-			slog.String("path", q.r.URL.Path), slog.Any("error", err))
+			slog.String("path", q.loggedPath()), slog.Any("error", err))
 		http.Error(q.w, http.StatusText(status), status)
 	}
 }
@@ -305,7 +322,7 @@ func (q *request) fail(err error) {
 		q.problem(http.StatusUnprocessableEntity, "Invalid request", message(err), "")
 	default:
 		q.h.cfg.logger.LogAttrs(q.r.Context(), slog.LevelError, "tenancyui: internal error",
-			slog.String("method", q.r.Method), slog.String("path", q.r.URL.Path), slog.Any("error", err))
+			slog.String("method", q.r.Method), slog.String("path", q.loggedPath()), slog.Any("error", err))
 		q.problem(http.StatusInternalServerError, "Something went wrong",
 			"The console could not complete the request. Try again in a moment.", "")
 	}
