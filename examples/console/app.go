@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -29,6 +30,9 @@ const (
 	sessionCookie = "__Host-console_session"
 	sessionMaxAge = 12 * time.Hour
 	linkMaxAge    = 15 * time.Minute
+	// nonceCookie holds, while a sign-in link is pending, a random nonce
+	// that marks the browser that asked for the link.
+	nonceCookie = "__Host-console_signin"
 )
 
 // app is the host application: sign-in by email link, sessions in signed
@@ -44,8 +48,9 @@ type app struct {
 	// mail delivers a message with a link; the demo prints it to the log.
 	mail func(to, subject, link string)
 
-	mu      sync.Mutex
-	pending map[string]signInLink // sign-in links not yet used, by token
+	mu        sync.Mutex
+	pending   map[string]signInLink // sign-in links not yet used, by token
+	signedOut map[string]time.Time  // when each user last signed out, by user ID
 
 	handler http.Handler
 }
@@ -56,6 +61,18 @@ type signInLink struct {
 	MFA         bool
 	Next        string
 	Expires     time.Time
+	Nonce       [sha256.Size]byte // hash of the nonce cookie set in the browser that asked for it
+}
+
+// askedFrom reports whether r comes from the browser that asked for the
+// link: it presents the nonce cookie set then.
+func (l signInLink) askedFrom(r *http.Request) bool {
+	c, err := r.Cookie(nonceCookie)
+	if err != nil {
+		return false
+	}
+	h := sha256.Sum256([]byte(c.Value))
+	return subtle.ConstantTimeCompare(h[:], l.Nonce[:]) == 1
 }
 
 // session is what the session cookie holds.
@@ -73,7 +90,8 @@ func newApp(svc *tenancy.Service, logger *slog.Logger, publicURL string) (*app, 
 		strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return nil, fmt.Errorf("-url %q is not of the form http(s)://host[:port]", publicURL)
 	}
-	a := &app{svc: svc, log: logger, key: make([]byte, 32), url: u.Scheme + "://" + u.Host, pending: map[string]signInLink{}}
+	a := &app{svc: svc, log: logger, key: make([]byte, 32), url: u.Scheme + "://" + u.Host,
+		pending: map[string]signInLink{}, signedOut: map[string]time.Time{}}
 	_, _ = rand.Read(a.key) // crypto/rand.Read never fails
 	a.mail = func(to, subject, link string) {
 		a.log.Info("mail (this demo prints it instead of sending it)", "to", to, "subject", subject, "link", link)
@@ -98,6 +116,7 @@ func newApp(svc *tenancy.Service, logger *slog.Logger, publicURL string) (*app, 
 	mux.HandleFunc("GET /signin", a.signInPage)
 	mux.HandleFunc("POST /signin", a.signIn)
 	mux.HandleFunc("GET /verify", a.verify)
+	mux.HandleFunc("POST /verify", a.confirmSignIn) // cross-origin POSTs are refused below
 	mux.HandleFunc("POST /signout", a.signOut)
 	// One of the host's own pages, guarded by the library: a member of
 	// the workspace may view it.
@@ -131,7 +150,10 @@ func (a *app) authenticate(r *http.Request) (tenancy.Actor, error) {
 	return act, nil
 }
 
-// readSession verifies and decodes the session cookie.
+// readSession verifies and decodes the session cookie. It refuses a
+// session older than sessionMaxAge, and one that started no later than
+// its user last signed out: sign-out ends every session of the user, in
+// every browser, even one whose cookie was copied.
 func (a *app) readSession(r *http.Request) (session, bool) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
@@ -147,6 +169,12 @@ func (a *app) readSession(r *http.Request) (session, bool) {
 	}
 	var s session
 	if json.Unmarshal(b, &s) != nil || time.Since(time.Unix(0, s.At)) > sessionMaxAge {
+		return session{}, false
+	}
+	a.mu.Lock()
+	out, ok := a.signedOut[s.UserID]
+	a.mu.Unlock()
+	if ok && !time.Unix(0, s.At).After(out) {
 		return session{}, false
 	}
 	return s, true
@@ -178,9 +206,17 @@ func (a *app) root(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
-// localNext keeps a "next" parameter only if it is a path on this site.
+// localNext keeps a "next" parameter only if it is a path on this site,
+// else it is "/console/". It refuses, besides a scheme, a host or a "//"
+// prefix, any backslash or control character: browsers read a backslash
+// as a slash and drop tabs and newlines, so "/\t/evil.example" would take
+// them to evil.example.
 func localNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return "/console/"
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" {
 		return "/console/"
 	}
 	return next
@@ -189,6 +225,7 @@ func localNext(next string) string {
 // pageData is the data of the host's own pages.
 type pageData struct {
 	Title, Next, Email, Error string
+	Token                     string // the sign-in link's token, on the confirmation page
 	SignedIn                  string // the signed-in address, "" if none
 	MFA                       bool
 }
@@ -206,7 +243,9 @@ func (a *app) signInPage(w http.ResponseWriter, r *http.Request) {
 	a.render(w, http.StatusOK, "signin", d)
 }
 
-// signIn mails a sign-in link.
+// signIn mails a sign-in link, and sets in the browser a nonce cookie,
+// as long-lived as the link, that marks it as the one that asked for it
+// (see verify).
 func (a *app) signIn(w http.ResponseWriter, r *http.Request) {
 	next := localNext(r.PostFormValue("next"))
 	email, err := tenancy.ParseEmail(r.PostFormValue("email"))
@@ -218,6 +257,9 @@ func (a *app) signIn(w http.ResponseWriter, r *http.Request) {
 	tok := make([]byte, 32)
 	_, _ = rand.Read(tok)
 	token := base64.RawURLEncoding.EncodeToString(tok)
+	nonce := make([]byte, 32)
+	_, _ = rand.Read(nonce)
+	nonceValue := base64.RawURLEncoding.EncodeToString(nonce)
 	a.mu.Lock()
 	for t, l := range a.pending {
 		if time.Now().After(l.Expires) {
@@ -225,24 +267,62 @@ func (a *app) signIn(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	a.pending[token] = signInLink{Email: email.String(), Name: strings.TrimSpace(r.PostFormValue("name")),
-		MFA: r.PostFormValue("mfa") != "", Next: next, Expires: time.Now().Add(linkMaxAge)}
+		MFA: r.PostFormValue("mfa") != "", Next: next, Expires: time.Now().Add(linkMaxAge),
+		Nonce: sha256.Sum256([]byte(nonceValue))}
 	a.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{
+		Name: nonceCookie, Value: nonceValue, Path: "/",
+		MaxAge: int(linkMaxAge / time.Second), HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode,
+	})
 	a.mail(email.String(), "Your sign-in link", a.url+"/verify?token="+url.QueryEscape(token))
 	a.render(w, http.StatusOK, "sent", pageData{Title: "Check your email", Email: email.String()})
 }
 
-// verify uses a sign-in link: it signs the user up on its first visit
-// (the link proves the mailbox, so the address is verified) and starts a
-// session.
+// verify opens a sign-in link. In the browser that asked for it, the
+// usual case, it signs in at once (useLink). Anywhere else it leaves the
+// link unused and asks first, with a form that posts to confirmSignIn:
+// otherwise a link that an attacker asked for, to its own mailbox, would
+// silently sign in to the attacker's account whatever browser it gets
+// opened in (login CSRF).
 func (a *app) verify(w http.ResponseWriter, r *http.Request) {
-	token := r.FormValue("token")
+	token := r.URL.Query().Get("token")
+	a.mu.Lock()
+	l, ok := a.pending[token]
+	a.mu.Unlock()
+	if !ok || time.Now().After(l.Expires) {
+		a.linkGone(w)
+		return
+	}
+	if !l.askedFrom(r) {
+		a.render(w, http.StatusOK, "confirm", pageData{Title: "Sign in as " + l.Email + "?", Email: l.Email, Token: token})
+		return
+	}
+	a.useLink(w, r, token)
+}
+
+// confirmSignIn is the POST of verify's confirmation page: it uses the
+// link. The app's CrossOriginProtection refuses a cross-origin POST, and
+// its pages may not be framed, so only a person on this site sends it.
+func (a *app) confirmSignIn(w http.ResponseWriter, r *http.Request) {
+	a.useLink(w, r, r.PostFormValue("token"))
+}
+
+// linkGone answers a sign-in link that is unknown, used or expired.
+func (a *app) linkGone(w http.ResponseWriter) {
+	a.render(w, http.StatusGone, "signin", pageData{Title: "Sign in or sign up", Next: "/console/",
+		Error: "That sign-in link has expired or was already used. Ask for a new one."})
+}
+
+// useLink uses up a sign-in link: it signs the user up on its first visit
+// (the link proves the mailbox, so the address is verified), starts a
+// session and clears the nonce cookie.
+func (a *app) useLink(w http.ResponseWriter, r *http.Request, token string) {
 	a.mu.Lock()
 	l, ok := a.pending[token]
 	delete(a.pending, token)
 	a.mu.Unlock()
 	if !ok || time.Now().After(l.Expires) {
-		a.render(w, http.StatusGone, "signin", pageData{Title: "Sign in or sign up", Next: "/console/",
-			Error: "That sign-in link has expired or was already used. Ask for a new one."})
+		a.linkGone(w)
 		return
 	}
 	ctx := r.Context()
@@ -270,11 +350,27 @@ func (a *app) verify(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	a.startSession(w, session{UserID: u.ID.String(), MFA: l.MFA, At: time.Now().UnixNano()})
+	http.SetCookie(w, &http.Cookie{Name: nonceCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, l.Next, http.StatusSeeOther)
 }
 
-// signOut ends the session.
+// signOut ends every session of the user, not only this browser's: the
+// sessions are stateless signed cookies, so it remembers when the user
+// signed out, and readSession refuses the sessions started until then.
+// (This memory goes with the signing key when the app restarts; entries
+// older than sessionMaxAge are dropped, as no session is that old.)
 func (a *app) signOut(w http.ResponseWriter, r *http.Request) {
+	if s, ok := a.readSession(r); ok {
+		now := time.Now()
+		a.mu.Lock()
+		for id, t := range a.signedOut {
+			if now.Sub(t) > sessionMaxAge {
+				delete(a.signedOut, id)
+			}
+		}
+		a.signedOut[s.UserID] = now
+		a.mu.Unlock()
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
@@ -303,6 +399,9 @@ func (a *app) render(w http.ResponseWriter, status int, name string, d pageData)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	// No other site may frame these pages, and trick a click on them.
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "frame-ancestors 'none'")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
@@ -337,5 +436,14 @@ var pages = template.Must(template.New("").Parse(`
 <h1>{{.Title}}</h1>
 <div role="status"><p class="lead">We sent a sign-in link to <strong>{{.Email}}</strong>.</p></div>
 <p class="hint">This demo sends no mail: the link is printed in the server's log. It works once, for 15 minutes.</p>
+{{template "foot" .}}{{end}}
+
+{{define "confirm"}}{{template "head" .}}
+<h1>{{.Title}}</h1>
+<p>This sign-in link was opened in another browser than the one that asked for it. Continue only if you asked for it: a link someone else sends you signs you in to their account.</p>
+<form method="post" action="/verify" class="stack">
+  <input type="hidden" name="token" value="{{.Token}}">
+  <div class="actions"><button type="submit" class="primary">Sign in as {{.Email}}</button></div>
+</form>
 {{template "foot" .}}{{end}}
 `))

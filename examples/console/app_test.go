@@ -34,13 +34,13 @@ func testApp(t *testing.T) (*httptest.Server, *mailbox, *tenancy.Service) {
 	return srv, mail, svc
 }
 
-// client is a browser-like client of srv, with cookies.
+// client is a browser-like client of srv, with its own cookies.
 func client(t *testing.T, srv *httptest.Server) *http.Client {
-	c := srv.Client()
+	c := *srv.Client() // a copy: srv.Client always returns the same client
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
 	c.Jar = jar
-	return c
+	return &c
 }
 
 func fetch(t *testing.T, c *http.Client, method, u string, form url.Values) (*http.Response, string) {
@@ -73,6 +73,12 @@ func TestSignInByEmailLink(t *testing.T) {
 	resp, body = fetch(t, c, http.MethodPost, srv.URL+"/signin", url.Values{"email": {"Ann@Acme.com"}, "name": {"Ann"}, "next": {"/console/workspaces"}})
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Contains(t, body, "We sent a sign-in link to <strong>ann@acme.com</strong>")
+	// The browser that asked for the link gets a nonce cookie that lasts
+	// as long as the link.
+	nonce := setCookie(resp, nonceCookie)
+	for _, attr := range []string{"HttpOnly", "Secure", "SameSite=Lax", "Path=/", "Max-Age=900"} {
+		assert.Contains(t, nonce, attr)
+	}
 	link := mail.last(t, "ann@acme.com")
 	assert.True(t, strings.HasPrefix(link, srv.URL+"/verify?token="), link)
 
@@ -87,17 +93,16 @@ func TestSignInByEmailLink(t *testing.T) {
 	assert.True(t, u.EmailVerified)
 	assert.Equal(t, "Ann", u.Name)
 
-	// The session cookie is HttpOnly, Secure and SameSite=Lax.
-	var cookie string
-	for _, h := range resp.Request.Response.Header.Values("Set-Cookie") {
-		if strings.HasPrefix(h, sessionCookie+"=") {
-			cookie = h
-		}
-	}
+	// The session cookie is HttpOnly, Secure and SameSite=Lax; the nonce
+	// cookie is cleared.
+	cookie := setCookie(resp.Request.Response, sessionCookie)
 	require.NotEmpty(t, cookie)
 	for _, attr := range []string{"HttpOnly", "Secure", "SameSite=Lax", "Path=/"} {
 		assert.Contains(t, cookie, attr)
 	}
+	assert.Contains(t, setCookie(resp.Request.Response, nonceCookie), "Max-Age=0")
+	su, _ := url.Parse(srv.URL)
+	assert.Len(t, c.Jar.Cookies(su), 1, "only the session cookie is left")
 
 	// A link works once.
 	resp, body = fetch(t, c, http.MethodGet, link, nil)
@@ -109,6 +114,17 @@ func TestSignInByEmailLink(t *testing.T) {
 	assert.Equal(t, "/signin", resp.Request.URL.Path)
 	resp, _ = fetch(t, c, http.MethodGet, srv.URL+"/console/", nil)
 	assert.Equal(t, "/signin", resp.Request.URL.Path)
+}
+
+// setCookie returns the Set-Cookie header of resp that sets the cookie
+// name, or "".
+func setCookie(resp *http.Response, name string) string {
+	for _, h := range resp.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(h, name+"=") {
+			return h
+		}
+	}
+	return ""
 }
 
 func TestSessionCookieCannotBeForged(t *testing.T) {
@@ -130,14 +146,128 @@ func TestSessionCookieCannotBeForged(t *testing.T) {
 
 func TestNextStaysOnTheSite(t *testing.T) {
 	for next, want := range map[string]string{
-		"/console/workspaces":  "/console/workspaces",
-		"//evil.example/":      "/console/",
-		"/\\evil.example":      "/console/",
-		"https://evil.example": "/console/",
-		"":                     "/console/",
+		"/console/workspaces":         "/console/workspaces",
+		"/console/workspaces?tab=a#b": "/console/workspaces?tab=a#b",
+		"//evil.example/":             "/console/",
+		"/\\evil.example":             "/console/",
+		"https://evil.example":        "/console/",
+		"":                            "/console/",
+		"evil.example":                "/console/",
+		"javascript:alert(1)":         "/console/",
+		// Browsers drop tabs and newlines anywhere in a URL, and read a
+		// backslash as a slash.
+		"/\t/evil.example/phish":       "/console/",
+		"/\n/evil.example":             "/console/",
+		"/\r\n/evil.example":           "/console/",
+		"/console/\\..\\/evil.example": "/console/",
+		"/\x00/evil.example":           "/console/",
+		"/\x7f/evil.example":           "/console/",
+		"/console/%zz":                 "/console/", // url.Parse refuses it
 	} {
-		assert.Equal(t, want, localNext(next), next)
+		assert.Equal(t, want, localNext(next), "%q", next)
 	}
+
+	// End to end: the link of a sign-in page opened with a tab in next
+	// leads to the console, not to evil.example (Go's client would refuse
+	// to follow a Location with a tab; a browser drops the tab).
+	srv, mail, _ := testApp(t)
+	c := client(t, srv)
+	_, body := fetch(t, c, http.MethodGet, srv.URL+"/signin?next=/%09/evil.example/phish", nil)
+	assert.Contains(t, body, `name="next" value="/console/"`)
+	fetch(t, c, http.MethodPost, srv.URL+"/signin", url.Values{"email": {"ann@acme.com"}, "next": {"/\t/evil.example/phish"}})
+	resp, _ := fetch(t, c, http.MethodGet, mail.last(t, "ann@acme.com"), nil)
+	assert.Equal(t, "/console/", resp.Request.URL.Path)
+	assert.Equal(t, "/console/", resp.Request.Response.Header.Get("Location"))
+}
+
+// Signing out ends every session of the user: in other browsers, and a
+// copy of the cookie (the sessions are stateless signed cookies). Other
+// users' sessions and later sign-ins still work.
+func TestSignOutEndsEverySession(t *testing.T) {
+	srv, mail, _ := testApp(t)
+	signIn := func(email string) *http.Client {
+		c := client(t, srv)
+		fetch(t, c, http.MethodPost, srv.URL+"/signin", url.Values{"email": {email}})
+		resp, _ := fetch(t, c, http.MethodGet, mail.last(t, email), nil)
+		require.Equal(t, "/console/", resp.Request.URL.Path)
+		return c
+	}
+	laptop, phone, bob := signIn("ann@acme.com"), signIn("ann@acme.com"), signIn("bob@acme.com")
+	u, _ := url.Parse(srv.URL)
+	cookies := laptop.Jar.Cookies(u)
+	require.Len(t, cookies, 1)
+	copied := cookies[0].Value // say, from a shared machine or a log
+
+	resp, _ := fetch(t, laptop, http.MethodPost, srv.URL+"/signout", url.Values{})
+	require.Equal(t, "/signin", resp.Request.URL.Path)
+
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/console/", nil)
+	require.NoError(t, err)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: copied})
+	resp, err = srv.Client().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, "/signin", resp.Request.URL.Path, "the copied cookie of a signed-out session still works")
+	resp, _ = fetch(t, phone, http.MethodGet, srv.URL+"/console/", nil)
+	assert.Equal(t, "/signin", resp.Request.URL.Path, "the user's other session still works")
+
+	resp, _ = fetch(t, bob, http.MethodGet, srv.URL+"/console/", nil)
+	assert.Equal(t, "/console/", resp.Request.URL.Path)
+	signIn("ann@acme.com")
+}
+
+// A sign-in link opened in another browser than the one that asked for it
+// does not sign in: it asks first, so that a link an attacker asked for,
+// to its own mailbox, cannot silently sign a victim's browser in to the
+// attacker's account (login CSRF). Confirming, by a same-origin POST,
+// signs in.
+func TestSignInLinkFromAnotherBrowserAsksFirst(t *testing.T) {
+	srv, mail, _ := testApp(t)
+	victim := client(t, srv)
+	fetch(t, victim, http.MethodPost, srv.URL+"/signin", url.Values{"email": {"ann@acme.com"}})
+	fetch(t, victim, http.MethodGet, mail.last(t, "ann@acme.com"), nil)
+
+	attacker := client(t, srv)
+	fetch(t, attacker, http.MethodPost, srv.URL+"/signin", url.Values{"email": {"mallory@gmail.com"}, "next": {"/console/invitations"}})
+	link := mail.last(t, "mallory@gmail.com")
+	token, err := url.Parse(link)
+	require.NoError(t, err)
+
+	// The victim opens it: a confirmation, the link unused, the
+	// victim's own session kept.
+	resp, body := fetch(t, victim, http.MethodGet, link, nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "/verify", resp.Request.URL.Path)
+	assert.Contains(t, body, "<h1>Sign in as mallory@gmail.com?</h1>")
+	assert.Contains(t, body, `<form method="post" action="/verify"`)
+	assert.Contains(t, body, `name="token" value="`+token.Query().Get("token")+`"`)
+	assert.Empty(t, setCookie(resp, sessionCookie))
+	assert.Equal(t, "DENY", resp.Header.Get("X-Frame-Options"))
+	_, body = fetch(t, victim, http.MethodGet, srv.URL+"/signin", nil)
+	assert.Contains(t, body, "signed in as <strong>ann@acme.com</strong>")
+
+	// Another site cannot post the confirmation.
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/verify", strings.NewReader(url.Values{"token": token.Query()["token"]}.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err = victim.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+
+	// Confirming on the page signs in, once.
+	resp, _ = fetch(t, victim, http.MethodPost, srv.URL+"/verify", url.Values{"token": token.Query()["token"]})
+	assert.Equal(t, "/console/invitations", resp.Request.URL.Path)
+	_, body = fetch(t, victim, http.MethodGet, srv.URL+"/signin", nil)
+	assert.Contains(t, body, "signed in as <strong>mallory@gmail.com</strong>")
+	resp, _ = fetch(t, victim, http.MethodPost, srv.URL+"/verify", url.Values{"token": token.Query()["token"]})
+	assert.Equal(t, http.StatusGone, resp.StatusCode)
+
+	// The attacker's own browser, which asked for the link, could have
+	// used it directly; now it is gone.
+	resp, _ = fetch(t, attacker, http.MethodGet, link, nil)
+	assert.Equal(t, http.StatusGone, resp.StatusCode)
 }
 
 func TestMFACheckboxMakesAnMFASession(t *testing.T) {

@@ -14,10 +14,15 @@
 // organization, a personal one (gmail.com, …) only the user. Tick "I used
 // multi-factor authentication" to get a session that counts as MFA, as
 // an organization requiring it wants. Invitation links are "mailed" the
-// same way.
+// same way. A link signs in at once only in the browser that asked for it
+// (a short-lived nonce cookie marks it); opened anywhere else it asks
+// "Sign in as …?" first, so that nobody can sign your browser in to their
+// account with a link of theirs.
 //
 // Sessions are cookies (HttpOnly, Secure, SameSite=Lax) signed with HMAC
-// under a key drawn at each start, so a restart signs everyone out. The
+// under a key drawn at each start, so a restart signs everyone out.
+// Signing out ends every session of the user: the app remembers, in
+// memory, when the user signed out and refuses older sessions. The
 // data is in a private in-memory SQLite database by default (gone when
 // the program ends); -db takes any store URL of sqlstore.Open (a SQLite
 // file, postgres://…), or "mem" for the memstore.
