@@ -125,8 +125,9 @@ func (s *Service) AddMember(ctx context.Context, a Actor, wsID, userID uuid.UUID
 		}
 		m = Member{WorkspaceID: wsID, UserID: userID, Email: u.Email, Role: r, CreatedAt: rec.now}
 		// Deferred (see WriteDeferrer): its error (ErrAlreadyExists, or
-		// ErrNotFound for a user deleted meanwhile) is returned
-		// unchanged, and only the audit event follows.
+		// ErrNotFound should the workspace or the user be gone, which the
+		// locks taken above rule out) is returned unchanged, and only the
+		// audit event follows.
 		if err := deferred(tx).AddMember(ctx, m); err != nil {
 			return err
 		}
