@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 )
@@ -154,17 +155,31 @@ func (sp SecurityPolicy) Equal(o SecurityPolicy) bool {
 		slices.Equal(sp.AutoJoin.Domains, o.AutoJoin.Domains)
 }
 
-// summary describes a policy for the audit log.
+// summary describes a policy for the audit log: every setting, lists as
+// their entries joined by commas ("" for none), durations as
+// time.Duration strings. An event alone thus tells what a change did and
+// holds what to restore after a bad one: counts would not tell a
+// replaced allow-list from the original, nor would they show the
+// auto-join role.
 func (sp SecurityPolicy) summary() map[string]string {
+	ips := make([]string, len(sp.AllowedIPs))
+	for i, p := range sp.AllowedIPs {
+		ips[i] = p.String()
+	}
+	wss := make([]string, len(sp.AutoJoin.Workspaces))
+	for i, id := range sp.AutoJoin.Workspaces {
+		wss[i] = id.String()
+	}
 	return map[string]string{
 		"require_mfa":           strconv.FormatBool(sp.RequireMFA),
 		"require_sso":           strconv.FormatBool(sp.RequireSSO),
 		"max_session_age":       sp.MaxSessionAge.String(),
-		"allowed_ips":           strconv.Itoa(len(sp.AllowedIPs)),
-		"allowed_email_domains": strconv.Itoa(len(sp.AllowedEmailDomains)),
+		"allowed_ips":           strings.Join(ips, ","),
+		"allowed_email_domains": strings.Join(sp.AllowedEmailDomains, ","),
 		"invitation_ttl":        sp.InvitationTTL.String(),
-		"auto_join_workspaces":  strconv.Itoa(len(sp.AutoJoin.Workspaces)),
-		"auto_join_domains":     strconv.Itoa(len(sp.AutoJoin.Domains)),
+		"auto_join_workspaces":  strings.Join(wss, ","),
+		"auto_join_role":        string(sp.AutoJoin.Role),
+		"auto_join_domains":     strings.Join(sp.AutoJoin.Domains, ","),
 	}
 }
 

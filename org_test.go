@@ -202,7 +202,7 @@ func TestSetSecurityPolicyValidation(t *testing.T) {
 		assert.Equal(t, tenancy.EventSecurityPolicyChanged, e.Action)
 		assert.Equal(t, org.ID, e.TargetID)
 		assert.Equal(t, "true", e.Details["require_mfa"])
-		assert.Equal(t, "3", e.Details["allowed_ips"])
+		assert.Equal(t, "10.0.0.0/8,2001:db8::/32,192.0.2.0/24", e.Details["allowed_ips"])
 
 		o, err = f.svc.SetSecurityPolicy(f.ctx, admin, org.ID, tenancy.SecurityPolicy{
 			AllowedIPs: []netip.Prefix{}, AllowedEmailDomains: []string{}, AutoJoin: tenancy.AutoJoin{Role: tenancy.RoleAdmin}})
