@@ -835,8 +835,8 @@ func (m *model) run(t mTester, op mOp) {
 		o := m.orgs[m.wss[op.WS].org]
 		if i := slices.Index(o.policy.ajWS, op.WS); i >= 0 {
 			o.policy.ajWS = slices.Delete(o.policy.ajWS, i, i+1)
-			if len(o.policy.ajWS) == 0 {
-				o.policy.ajWS, o.policy.ajRole, o.policy.ajDomains = nil, "", nil
+			if len(o.policy.ajWS) == 0 { // the domains stay, as Validate keeps them
+				o.policy.ajWS, o.policy.ajRole = nil, ""
 			}
 		}
 		m.events++

@@ -104,3 +104,39 @@ func TestSecurityPolicyEventsRestoreThePolicy(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, legit.Policy, restored.Policy)
 }
+
+// TestDeletingAWorkspaceKeepsTheRestOfTheAutoJoinPolicy: deleting a
+// workspace drops it from the auto-join list and nothing else. A
+// workspace Admin, who may delete its workspace but not edit the
+// organization's policy, must not erase the auto-join domains the
+// Organization Admins set, with no security_policy_changed event to show
+// it.
+func TestDeletingAWorkspaceKeepsTheRestOfTheAutoJoinPolicy(t *testing.T) {
+	f := newFixture(t)
+	ann, org := f.founder("ann@acme.com")
+	sales := f.workspace(ann, org.ID, "Sales")
+	eng := f.workspace(ann, org.ID, "Engineering")
+	carl := f.user("carl@acme.com")
+	f.member(ann, sales.ID, carl, tenancy.RoleAdmin)
+	_, err := f.svc.SetSecurityPolicy(f.ctx, ann, org.ID, tenancy.SecurityPolicy{
+		AutoJoin: tenancy.AutoJoin{Workspaces: []uuid.UUID{sales.ID}, Role: tenancy.RoleMember, Domains: []string{"eng.acme.com"}}})
+	require.NoError(t, err)
+
+	require.NoError(t, f.svc.DeleteWorkspace(f.ctx, carl, sales.ID))
+	o, err := f.svc.Organization(f.ctx, ann, org.ID)
+	require.NoError(t, err)
+	want := tenancy.AutoJoin{Domains: []string{"eng.acme.com"}}
+	assert.Equal(t, want, o.Policy.AutoJoin, "only the workspace leaves the policy")
+	normal, err := o.Policy.Validate(f.svc.Policy())
+	require.NoError(t, err)
+	assert.Equal(t, normal, o.Policy, "the policy stays in the form SetSecurityPolicy saves")
+
+	// Listing a workspace again needs only the workspace.
+	o, err = f.svc.SetSecurityPolicy(f.ctx, ann, org.ID, tenancy.SecurityPolicy{
+		AutoJoin: tenancy.AutoJoin{Workspaces: []uuid.UUID{eng.ID}, Domains: o.Policy.AutoJoin.Domains}})
+	require.NoError(t, err)
+	res, err := f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: "dev@eng.acme.com", EmailVerified: true})
+	require.NoError(t, err)
+	require.Len(t, res.Joined, 1)
+	assert.Equal(t, eng.ID, res.Joined[0].WorkspaceID)
+}

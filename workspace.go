@@ -105,9 +105,10 @@ func (s *Service) RenameWorkspace(ctx context.Context, a Actor, id uuid.UUID, na
 
 // DeleteWorkspace deletes a workspace with its memberships and invitations
 // (ActionDeleteWorkspace), and drops it from the organization's auto-join
-// list. It returns ErrNotFound if the workspace does not exist or the actor
-// holds no role in its organization, ErrForbidden if the actor lacks the
-// permission or its session fails the organization's policy.
+// list (only it: the rest of the auto-join policy stays). It returns
+// ErrNotFound if the workspace does not exist or the actor holds no role
+// in its organization, ErrForbidden if the actor lacks the permission or
+// its session fails the organization's policy.
 func (s *Service) DeleteWorkspace(ctx context.Context, a Actor, id uuid.UUID) error {
 	return s.update(ctx, func(tx Tx, rec *recorder) error {
 		if _, err := s.authorizeWrite(ctx, tx, a, ActionDeleteWorkspace, InWorkspace(id)); err != nil {
@@ -127,7 +128,10 @@ func (s *Service) DeleteWorkspace(ctx context.Context, a Actor, id uuid.UUID) er
 		if aj := org.Policy.AutoJoin.Workspaces; slices.Contains(aj, id) {
 			org.Policy.AutoJoin.Workspaces = slices.DeleteFunc(aj, func(w uuid.UUID) bool { return w == id })
 			if len(org.Policy.AutoJoin.Workspaces) == 0 {
-				org.Policy.AutoJoin = AutoJoin{}
+				// As SecurityPolicy.Validate leaves a list without
+				// workspaces: no role, the domains kept. They are the
+				// Organization Admins' to drop; the deleter may not be one.
+				org.Policy.AutoJoin.Workspaces, org.Policy.AutoJoin.Role = nil, ""
 			}
 			if err := tx.UpdateOrganization(ctx, org); err != nil {
 				return err
