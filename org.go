@@ -256,13 +256,20 @@ func (s *Service) GrantOrgAdmin(ctx context.Context, a Actor, orgID, userID uuid
 
 // RevokeOrgAdmin takes the Organization Admin role from a user
 // (ActionManageOrgUsers); the user keeps its workspace roles, and the
-// invitations it issued that it can no longer grant are revoked. It
-// returns ErrNotFound if the user is not an Organization Admin (or the
+// invitations it issued that it can no longer grant are revoked. The
+// org_admin.revoked event records the user's address. It returns ErrNotFound if the user is not an Organization Admin (or the
 // organization does not exist, or the actor holds no role in it),
 // ErrLastAdmin if it is the last one, and ErrForbidden if the actor lacks
 // the permission.
 func (s *Service) RevokeOrgAdmin(ctx context.Context, a Actor, orgID, userID uuid.UUID) error {
 	return s.update(ctx, func(tx Tx, rec *recorder) error {
+		// The user first (see lockTarget): its address is recorded. A
+		// missing user is no Organization Admin, which the check below
+		// reports once the actor is authorized.
+		u, _, err := lockTarget(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
 		if _, err := s.authorizeWrite(ctx, tx, a, ActionManageOrgUsers, InOrganization(orgID)); err != nil {
 			return err
 		}
@@ -272,10 +279,11 @@ func (s *Service) RevokeOrgAdmin(ctx context.Context, a Actor, orgID, userID uui
 		if err := tx.RemoveOrgAdmin(ctx, orgID, userID); err != nil {
 			return err
 		}
-		if err := rec.record(ctx, tx, AuditEvent{OrgID: orgID, ActorID: a.UserID, TargetID: userID, Action: EventOrgAdminRevoked}); err != nil {
+		if err := rec.record(ctx, tx, AuditEvent{OrgID: orgID, ActorID: a.UserID, TargetID: userID,
+			Action: EventOrgAdminRevoked, Details: map[string]string{DetailEmail: u.Email}}); err != nil {
 			return err
 		}
-		_, err := s.revokeLapsedInvitations(ctx, tx, rec, a.UserID, orgID, userID)
+		_, err = s.revokeLapsedInvitations(ctx, tx, rec, a.UserID, orgID, userID)
 		return err
 	})
 }
@@ -323,17 +331,27 @@ func (s *Service) checkWorkspaceAdminRemovable(ctx context.Context, tx Tx, m Mem
 // memberships (ActionManageOrgUsers). It also revokes the invitations
 // pending for the user's address in the organization's workspaces, which
 // would otherwise let it back in, and those it issued there and can no
-// longer grant. It returns ErrNotFound if the user holds no role there
+// longer grant. The organization.user_removed event records the user's
+// address. It returns ErrNotFound if the user holds no role there
 // (or the organization does not exist, or the actor holds no role in it),
 // ErrForbidden if the actor lacks the permission, and ErrLastAdmin,
 // changing nothing, if the user is the last admin of the organization or
 // of any of its workspaces.
 func (s *Service) RemoveFromOrganization(ctx context.Context, a Actor, orgID, userID uuid.UUID) error {
 	return s.update(ctx, func(tx Tx, rec *recorder) error {
+		// The user first (see lockTarget): its addresses are read to
+		// revoke the invitations to them, and recorded.
+		u, missing, err := lockTarget(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
 		if _, err := s.authorizeWrite(ctx, tx, a, ActionManageOrgUsers, InOrganization(orgID)); err != nil {
 			return err
 		}
-		return s.dropOrgRoles(ctx, tx, rec, a.UserID, orgID, userID, EventUserRemovedFromOrg)
+		if missing != nil {
+			return errNoOrgRole(orgID, userID)
+		}
+		return s.dropOrgRoles(ctx, tx, rec, a.UserID, orgID, u, EventUserRemovedFromOrg)
 	})
 }
 
@@ -342,26 +360,43 @@ func (s *Service) RemoveFromOrganization(ctx context.Context, a Actor, orgID, us
 // needs no permission, but the actor's session must satisfy the
 // organization's security policy, as for leaving a workspace. The
 // invitations it issued there are revoked, and those pending for its
-// address too. It returns ErrNotFound if the organization does not exist
+// address too; the organization.user_left event records its address. It
+// returns ErrNotFound if the organization does not exist
 // or the actor holds no role in it, ErrForbidden if its session fails the
 // policy, and ErrLastAdmin, changing nothing, if the actor is the last
 // admin of the organization or of any of its workspaces.
 func (s *Service) LeaveOrganization(ctx context.Context, a Actor, orgID uuid.UUID) error {
 	return s.update(ctx, func(tx Tx, rec *recorder) error {
+		// The user first (see lockTarget), as for a removal.
+		u, missing, err := lockTarget(ctx, tx, a.UserID)
+		if err != nil {
+			return err
+		}
 		if _, err := s.lockScope(ctx, tx, InOrganization(orgID)); err != nil {
 			return err
 		}
 		if _, err := s.authorizeAnyRole(ctx, tx, a, actionLeaveOrganization, InOrganization(orgID)); err != nil {
 			return err
 		}
-		return s.dropOrgRoles(ctx, tx, rec, a.UserID, orgID, a.UserID, EventUserLeftOrg)
+		if missing != nil { // a missing user holds no role: authorizeAnyRole denied it
+			return missing
+		}
+		return s.dropOrgRoles(ctx, tx, rec, a.UserID, orgID, u, EventUserLeftOrg)
 	})
 }
 
-// dropOrgRoles removes every role userID holds in orgID, revokes the
-// invitations to its address there and those it issued there, and records
-// event. The caller holds the organization's lock.
-func (s *Service) dropOrgRoles(ctx context.Context, tx Tx, rec *recorder, actorID, orgID, userID uuid.UUID, event string) error {
+// errNoOrgRole is the error for a user holding no role in an
+// organization.
+func errNoOrgRole(orgID, userID uuid.UUID) error {
+	return wrapf(ErrNotFound, "user %s holds no role in organization %s", userID, orgID)
+}
+
+// dropOrgRoles removes every role u holds in orgID, revokes the
+// invitations to its addresses there and those it issued there, and
+// records event, with u's address. The caller holds u's lock, then the
+// organization's.
+func (s *Service) dropOrgRoles(ctx context.Context, tx Tx, rec *recorder, actorID, orgID uuid.UUID, u User, event string) error {
+	userID := u.ID
 	admin, err := tx.IsOrgAdmin(ctx, orgID, userID)
 	if err != nil {
 		return err
@@ -371,7 +406,7 @@ func (s *Service) dropOrgRoles(ctx context.Context, tx Tx, rec *recorder, actorI
 		return err
 	}
 	if !admin && len(ms) == 0 {
-		return wrapf(ErrNotFound, "user %s holds no role in organization %s", userID, orgID)
+		return errNoOrgRole(orgID, userID)
 	}
 	if admin {
 		if err := s.checkOrgAdminRemovable(ctx, tx, orgID, userID); err != nil {
@@ -389,12 +424,12 @@ func (s *Service) dropOrgRoles(ctx context.Context, tx Tx, rec *recorder, actorI
 			return err
 		}
 	}
-	revoked, err := revokeUserInvitations(ctx, tx, orgID, userID)
+	revoked, err := revokeUserInvitations(ctx, tx, orgID, u)
 	if err != nil {
 		return err
 	}
 	if err := rec.record(ctx, tx, AuditEvent{OrgID: orgID, ActorID: actorID, TargetID: userID,
-		Action: event, Details: map[string]string{
+		Action: event, Details: map[string]string{DetailEmail: u.Email,
 			DetailOrgAdmin: strconv.FormatBool(admin), DetailWorkspaces: strconv.Itoa(len(ms)),
 			DetailInvitationsRevoked: strconv.Itoa(revoked)}}); err != nil {
 		return err
@@ -404,14 +439,10 @@ func (s *Service) dropOrgRoles(ctx context.Context, tx Tx, rec *recorder, actorI
 }
 
 // revokeUserInvitations deletes the invitations pending in the workspaces
-// of orgID for userID's addresses, its current one and those it held
-// before (ownEmails: it could take one back and accept), and returns how
-// many there were.
-func revokeUserInvitations(ctx context.Context, tx Tx, orgID, userID uuid.UUID) (int, error) {
-	u, err := tx.User(ctx, userID)
-	if err != nil {
-		return 0, err
-	}
+// of orgID for u's addresses, its current one and those it held before
+// (ownEmails: it could take one back and accept), and returns how many
+// there were.
+func revokeUserInvitations(ctx context.Context, tx Tx, orgID uuid.UUID, u User) (int, error) {
 	emails, err := ownEmails(ctx, tx, u)
 	if err != nil {
 		return 0, err

@@ -140,3 +140,42 @@ func TestDeletingAWorkspaceKeepsTheRestOfTheAutoJoinPolicy(t *testing.T) {
 	require.Len(t, res.Joined, 1)
 	assert.Equal(t, eng.ID, res.Joined[0].WorkspaceID)
 }
+
+// TestOrgRoleRemovalsNameTheirTarget: a departing admin who revokes every
+// other Organization Admin and removes users from the organization must
+// leave events that say whom, by the address the organization knew, as
+// member.removed and org_admin.granted do: once out of the organization
+// a user is no longer one the admins can look up by ID (OrganizationUsers,
+// and the HTTP layers, show only the organization's users), so the
+// address is what they re-invite. Leaving names the user too, the actor
+// of its own event.
+func TestOrgRoleRemovalsNameTheirTarget(t *testing.T) {
+	f := newFixture(t)
+	ann, org := f.founder("ann@acme.com")
+	ws := f.workspace(ann, org.ID, "Sales")
+	bob, carl, dina := f.user("bob@acme.com"), f.user("carl@acme.com"), f.user("dina@acme.com")
+	for _, u := range []tenancy.Actor{bob, carl, dina} {
+		require.NoError(t, f.svc.GrantOrgAdmin(f.ctx, ann, org.ID, u.UserID))
+	}
+	f.member(ann, ws.ID, carl, tenancy.RoleMember)
+
+	require.NoError(t, f.svc.RevokeOrgAdmin(f.ctx, ann, org.ID, bob.UserID))
+	e := lastAction(t, f, org.ID, tenancy.EventOrgAdminRevoked)
+	assert.Equal(t, bob.UserID, e.TargetID)
+	assert.Equal(t, "bob@acme.com", e.Details[tenancy.DetailEmail])
+
+	require.NoError(t, f.svc.RemoveFromOrganization(f.ctx, ann, org.ID, carl.UserID))
+	e = lastAction(t, f, org.ID, tenancy.EventUserRemovedFromOrg)
+	assert.Equal(t, carl.UserID, e.TargetID)
+	assert.Equal(t, "carl@acme.com", e.Details[tenancy.DetailEmail])
+
+	require.NoError(t, f.svc.LeaveOrganization(f.ctx, dina, org.ID))
+	e = lastAction(t, f, org.ID, tenancy.EventUserLeftOrg)
+	assert.Equal(t, dina.UserID, e.TargetID)
+	assert.Equal(t, "dina@acme.com", e.Details[tenancy.DetailEmail])
+
+	// Erasure scrubs the address from these events as from the others.
+	require.NoError(t, f.svc.DeleteUser(f.ctx, carl.UserID))
+	e = lastAction(t, f, org.ID, tenancy.EventUserRemovedFromOrg)
+	assert.NotContains(t, e.Details, tenancy.DetailEmail)
+}

@@ -680,6 +680,32 @@ func TestAuditLogNamesActorsOnlyFromTheOrganization(t *testing.T) {
 	}, got[:3])
 }
 
+// TestAuditLogNamesWhoLeftAndWhoWasRemoved: once out of the organization
+// a user is no user of it, so the log must name it from what the events
+// recorded: the address it left with, as the actor of its own leaving,
+// and the address of a user an admin removed, in the event's details.
+func TestAuditLogNamesWhoLeftAndWhoWasRemoved(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.workspace("Sales", map[tenancy.User]tenancy.Role{f.bob: tenancy.RoleMember, f.carol: tenancy.RoleMember})
+	require.NoError(t, f.svc.LeaveOrganization(ctx, actor(f.bob), f.org.ID))
+	require.NoError(t, f.svc.RemoveFromOrganization(ctx, actor(f.ann), f.org.ID, f.carol.ID))
+	// Bob, gone, changes his address elsewhere: Acme never learns it.
+	_, err := f.svc.ChangeEmail(ctx, f.bob.ID, "bob@newco.example", true)
+	require.NoError(t, err)
+
+	p := f.as(f.ann).get("/console/orgs/" + f.org.ID.String() + "/audit")
+	require.Equal(t, http.StatusOK, p.Status)
+	hides(t, p, "bob@newco.example")
+	rows := regexp.MustCompile(`(?s)<th scope="row">([^<]*)</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td>`).FindAllStringSubmatch(p.Body, -1)
+	require.GreaterOrEqual(t, len(rows), 2)
+	assert.Equal(t, "Organization user removed", rows[0][1])
+	assert.Equal(t, "ann@acme.com", rows[0][2])
+	assert.Contains(t, rows[0][3], "<dd>carol@gmail.com</dd>", "whom Ann removed")
+	assert.Equal(t, "Organization user left", rows[1][1])
+	assert.Equal(t, "bob@acme.com", rows[1][2], "who left")
+}
+
 func TestCrossSiteRequestsAreRefused(t *testing.T) {
 	f := newFixture(t)
 	ann := f.as(f.ann)
