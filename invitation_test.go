@@ -464,3 +464,51 @@ func TestConcurrentAcceptsConsumeTheInvitationOnce(t *testing.T) {
 	}
 	assert.Equal(t, 1, ok)
 }
+
+// An invitation pending for a user who then joined the workspace another
+// way (added by an admin, auto-join) must not bring it back once it is
+// removed, nor undo a demotion once it leaves: removal from the workspace
+// revokes the invitations to the user's addresses there, as removal from
+// the organization does.
+func TestRemovedMemberCannotReturnThroughAPendingInvitation(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		// out takes Bob, a member since the invitation was sent, out of
+		// the workspace.
+		out func(f *inviteFixture, bob tenancy.Actor) error
+	}{
+		{"removed by an admin", func(f *inviteFixture, bob tenancy.Actor) error {
+			return f.svc.RemoveMember(f.ctx, f.admin, f.ws.ID, bob.UserID)
+		}},
+		{"demoted, then left", func(f *inviteFixture, bob tenancy.Actor) error {
+			if _, err := f.svc.SetMemberRole(f.ctx, f.admin, f.ws.ID, bob.UserID, tenancy.RoleMember); err != nil {
+				return err
+			}
+			return f.svc.RemoveMember(f.ctx, bob, f.ws.ID, bob.UserID)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newInviteFixture(t)
+			inv, token := f.invite("bob@gmail.com", tenancy.RoleAdmin)
+			// Bob, at another address, is added directly while the
+			// invitation to his next one is pending.
+			bob := f.user("bob@outlook.com")
+			f.fixture.member(f.admin, f.ws.ID, bob, tenancy.RoleAdmin)
+			_, err := f.svc.ChangeEmail(f.ctx, bob.UserID, "bob@gmail.com", true)
+			require.NoError(t, err)
+
+			require.NoError(t, tc.out(f, bob))
+			e := f.lastEvents(1)[0]
+			require.Equal(t, tenancy.EventMemberRemoved, e.Action)
+			assert.Equal(t, "1", e.Details[tenancy.DetailInvitationsRevoked])
+			_, err = f.svc.AcceptInvitation(f.ctx, bob, token)
+			require.ErrorIs(t, err, tenancy.ErrInvitation, "the member came back through the invitation")
+			assert.Equal(t, tenancy.Role(""), f.roleIn(f.ws.ID, bob.UserID))
+			assert.Empty(t, f.invitations(), "the invitation to the removed member is pending")
+			_, err = f.store.Invitation(f.ctx, inv.ID)
+			require.ErrorIs(t, err, tenancy.ErrNotFound)
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -206,10 +207,20 @@ func (s *Service) SetMemberRole(ctx context.Context, a Actor, wsID, userID uuid.
 
 // RemoveMember removes a user from a workspace. Removing another user
 // needs ActionManageMembers and the rights of its role; a user may always
-// remove itself (leave). It returns ErrNotFound if the user is not a
-// member and ErrLastAdmin for the workspace's last Admin.
+// remove itself (leave). The invitations to the workspace pending for the
+// user's addresses, which would let it back in (with the role they name,
+// however it was demoted since), are revoked with it, and those it issued
+// there and can no longer grant. It returns ErrNotFound if the user is
+// not a member and ErrLastAdmin for the workspace's last Admin.
 func (s *Service) RemoveMember(ctx context.Context, a Actor, wsID, userID uuid.UUID) error {
 	return s.update(ctx, func(tx Tx, rec *recorder) error {
+		// The user first (see lockTarget): the invitations to its
+		// addresses go with it. A missing user is no member, which
+		// tx.Member reports once the actor is authorized.
+		u, _, err := lockTarget(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
 		var orgID uuid.UUID
 		var f Facts
 		if userID == a.UserID {
@@ -224,7 +235,6 @@ func (s *Service) RemoveMember(ctx context.Context, a Actor, wsID, userID uuid.U
 			}
 			orgID = lf.OrgID
 		} else {
-			var err error
 			if f, err = s.authorizeWrite(ctx, tx, a, ActionManageMembers, InWorkspace(wsID)); err != nil {
 				return err
 			}
@@ -245,8 +255,13 @@ func (s *Service) RemoveMember(ctx context.Context, a Actor, wsID, userID uuid.U
 		if err := tx.RemoveMember(ctx, wsID, userID); err != nil {
 			return err
 		}
+		revoked, err := revokeUserInvitations(ctx, tx, u, func(inv Invitation) bool { return inv.WorkspaceID == wsID })
+		if err != nil {
+			return err
+		}
 		if err := rec.record(ctx, tx, AuditEvent{OrgID: orgID, WorkspaceID: wsID, ActorID: a.UserID, TargetID: userID,
-			Action: EventMemberRemoved, Details: map[string]string{DetailEmail: m.Email, DetailRole: string(m.Role)}}); err != nil {
+			Action: EventMemberRemoved, Details: map[string]string{DetailEmail: m.Email, DetailRole: string(m.Role),
+				DetailInvitationsRevoked: strconv.Itoa(revoked)}}); err != nil {
 			return err
 		}
 		_, err = s.revokeLapsedInvitations(ctx, tx, rec, a.UserID, orgID, userID)

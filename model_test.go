@@ -916,6 +916,12 @@ func (m *model) run(t mTester, op mOp) {
 			return
 		}
 		delete(m.wss[op.WS].members, op.User)
+		own := m.ownEmails(op.User)
+		for _, inv := range m.invs {
+			if !inv.gone && inv.ws == op.WS && slices.Contains(own, inv.email) {
+				inv.gone = true
+			}
+		}
 		m.events += 1 + m.lapse()
 
 	case opInvite:

@@ -424,7 +424,7 @@ func (s *Service) dropOrgRoles(ctx context.Context, tx Tx, rec *recorder, actorI
 			return err
 		}
 	}
-	revoked, err := revokeUserInvitations(ctx, tx, orgID, u)
+	revoked, err := revokeUserInvitations(ctx, tx, u, func(inv Invitation) bool { return inv.OrgID == orgID })
 	if err != nil {
 		return err
 	}
@@ -438,11 +438,11 @@ func (s *Service) dropOrgRoles(ctx context.Context, tx Tx, rec *recorder, actorI
 	return err
 }
 
-// revokeUserInvitations deletes the invitations pending in the workspaces
-// of orgID for u's addresses, its current one and those it held before
-// (ownEmails: it could take one back and accept), and returns how many
-// there were.
-func revokeUserInvitations(ctx context.Context, tx Tx, orgID uuid.UUID, u User) (int, error) {
+// revokeUserInvitations deletes the pending invitations that in selects
+// (those of one organization, or of one workspace) to u's addresses, its
+// current one and those it held before (ownEmails: it could take one back
+// and accept), and returns how many there were.
+func revokeUserInvitations(ctx context.Context, tx Tx, u User, in func(Invitation) bool) (int, error) {
 	emails, err := ownEmails(ctx, tx, u)
 	if err != nil {
 		return 0, err
@@ -454,7 +454,7 @@ func revokeUserInvitations(ctx context.Context, tx Tx, orgID uuid.UUID, u User) 
 			return n, err
 		}
 		for _, inv := range invs {
-			if inv.OrgID != orgID {
+			if !in(inv) {
 				continue
 			}
 			if err := tx.DeleteInvitation(ctx, inv.ID); err != nil {
