@@ -1164,6 +1164,7 @@ func (m *model) run(t mTester, op mOp) {
 	case opDeleteUser:
 		u := m.user(op.User)
 		touched := map[int]bool{}
+		var own []string
 		if u == nil {
 			want = tenancy.ErrNotFound
 		} else {
@@ -1175,8 +1176,9 @@ func (m *model) run(t mTester, op mOp) {
 					}
 				}
 			}
+			own = m.ownEmails(op.User)
 			for _, inv := range m.invs {
-				if !inv.gone && (inv.email == u.email || inv.by == op.User) {
+				if !inv.gone && (slices.Contains(own, inv.email) || inv.by == op.User) {
 					touched[inv.org] = true
 				}
 			}
@@ -1186,7 +1188,7 @@ func (m *model) run(t mTester, op mOp) {
 			return
 		}
 		for _, inv := range m.invs {
-			if inv.email == u.email || inv.by == op.User {
+			if slices.Contains(own, inv.email) || inv.by == op.User {
 				inv.gone = true
 			}
 		}

@@ -125,7 +125,8 @@ func (s *Service) ChangeEmail(ctx context.Context, userID uuid.UUID, email strin
 }
 
 // DeleteUser erases a user: its roles in every organization, the
-// invitations to its address and those it issued, and the user itself;
+// invitations to its addresses (the current one and those it held
+// before, as below) and those it issued, and the user itself;
 // its address, and every address it held before (as its
 // user.email_changed events record them), are removed from the details of
 // every audit event (IDs stay). A former address that another user holds
@@ -188,14 +189,10 @@ func (s *Service) DeleteUser(ctx context.Context, userID uuid.UUID) error {
 				return err
 			}
 		}
-		scrub, err := ownEmails(ctx, tx, u)
-		if err != nil {
-			return err
-		}
 		if err := tx.DeleteUser(ctx, userID); err != nil {
 			return err
 		}
-		for _, email := range scrub {
+		for _, email := range sc.emails {
 			if _, err := tx.ScrubAuditEmail(ctx, email); err != nil {
 				return err
 			}
@@ -217,6 +214,7 @@ func (s *Service) DeleteUser(ctx context.Context, userID uuid.UUID) error {
 type erasureScope struct {
 	orgs    []OrgMembership
 	invs    []Invitation
+	emails  []string // the addresses to scrub (ownEmails)
 	touched map[uuid.UUID]*erased
 }
 
@@ -230,15 +228,26 @@ func readErasureScope(ctx context.Context, tx Tx, u User) (erasureScope, error) 
 	if err != nil {
 		return erasureScope{}, err
 	}
-	to, err := tx.ListInvitationsTo(ctx, u.Email)
+	// The invitations to every address that names u alone: the erasure
+	// scrubs them all from the log, and an invitation kept would still
+	// name one (and write it into the log again when revoked).
+	emails, err := ownEmails(ctx, tx, u)
 	if err != nil {
 		return erasureScope{}, err
+	}
+	var to []Invitation
+	for _, email := range emails {
+		invs, err := tx.ListInvitationsTo(ctx, email)
+		if err != nil {
+			return erasureScope{}, err
+		}
+		to = append(to, invs...)
 	}
 	by, err := tx.ListInvitationsBy(ctx, uuid.Nil, u.ID)
 	if err != nil {
 		return erasureScope{}, err
 	}
-	sc := erasureScope{orgs: orgs, touched: map[uuid.UUID]*erased{}}
+	sc := erasureScope{orgs: orgs, emails: emails, touched: map[uuid.UUID]*erased{}}
 	at := func(orgID uuid.UUID) *erased {
 		if sc.touched[orgID] == nil {
 			sc.touched[orgID] = &erased{}

@@ -326,3 +326,39 @@ func TestLeaveOrganization(t *testing.T) {
 		assert.Equal(t, tenancy.DeniedMFA, denied.Code())
 	})
 }
+
+// Erasure deletes the invitations to every address the user held, not
+// only its last one, as it scrubs them all from the log: an invitation
+// left pending kept a scrubbed address in the workspace's list, and
+// revoking it wrote the address into the log again.
+func TestDeleteUserDeletesInvitationsToFormerAddresses(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	owner, org := f.founder("ann@acme.com")
+	ws := f.workspace(owner, org.ID, "Ops")
+	bob := f.user("bob@gmail.com")
+	inv, _, err := f.svc.Invite(f.ctx, owner, ws.ID, "bob@gmail.com", tenancy.RoleMember)
+	require.NoError(t, err)
+	_, err = f.svc.ChangeEmail(f.ctx, bob.UserID, "bob@proton.me", true)
+	require.NoError(t, err)
+
+	require.NoError(t, f.svc.DeleteUser(f.ctx, bob.UserID))
+	list, err := f.svc.Invitations(f.ctx, owner, ws.ID, tenancy.Page{})
+	require.NoError(t, err)
+	assert.Empty(t, list.Items, "an invitation keeps the erased user's former address")
+	e := f.lastEvents(1)[0]
+	assert.Equal(t, tenancy.EventUserDeleted, e.Action)
+	assert.Equal(t, org.ID, e.OrgID)
+	assert.Equal(t, "1", e.Details[tenancy.DetailInvitationsRevoked])
+
+	if err := f.svc.RevokeInvitation(f.ctx, owner, inv.ID); err == nil {
+		t.Error("the invitation to the erased user's former address outlived the erasure")
+	}
+	events, err := f.store.ListAuditEvents(f.ctx, org.ID, tenancy.PageQuery{Limit: tenancy.MaxPageSize})
+	require.NoError(t, err)
+	for _, e := range events {
+		for k, v := range e.Details {
+			assert.NotEqual(t, "bob@gmail.com", v, "%s names the erased user's address in %s", e.Action, k)
+		}
+	}
+}
