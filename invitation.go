@@ -108,8 +108,16 @@ func (s *Service) Invite(ctx context.Context, a Actor, wsID uuid.UUID, email str
 // made it invalid, so that a token holder learns nothing more.
 var errInvitationToken = wrapf(ErrInvitation, "the invitation is unknown, revoked, used, expired or no longer valid")
 
-// tokenHash decodes a token and returns the hash stores index.
+// tokenLen is the length of a token: tokenBytes in unpadded base64url.
+var tokenLen = base64.RawURLEncoding.EncodedLen(tokenBytes)
+
+// tokenHash decodes a token and returns the hash stores index. A token
+// has one spelling: the decoder, even strict, skips line breaks, so the
+// length is checked first.
 func tokenHash(token string) ([]byte, error) {
+	if len(token) != tokenLen {
+		return nil, errInvitationToken
+	}
 	secret, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil || len(secret) != tokenBytes {
 		return nil, errInvitationToken

@@ -301,6 +301,7 @@ func TestForgedTokensFail(t *testing.T) {
 		"middle character":        flip(token, 21),
 		"padding bits set":        padded,
 		"surrounding white space": " " + token + " ",
+		"line breaks":             token[:20] + "\r\n" + token[20:] + "\n",
 		"upper-cased":             strings.ToUpper(token),
 		"the hash as a token":     base64.RawURLEncoding.EncodeToString(rec.TokenHash),
 		"doubled":                 token + token,
