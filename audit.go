@@ -81,6 +81,10 @@ const (
 type recorder struct {
 	now    time.Time
 	events []AuditEvent
+	// operator is set when support staff acts (Operator): every event
+	// then carries note (see opEvent).
+	operator bool
+	note     string
 }
 
 // record appends e to the transaction's audit log, filling ID and At.
@@ -95,6 +99,9 @@ func (r *recorder) record(ctx context.Context, tx Tx, e AuditEvent) error {
 		return err
 	}
 	e.ID, e.At = id, r.now
+	if r.operator {
+		e = opEvent(e, r.note)
+	}
 	if err := deferred(tx).AppendAudit(ctx, e); err != nil {
 		return err
 	}

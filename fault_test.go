@@ -447,6 +447,9 @@ func faultCases() []faultCase {
 			return op(e).TransferDomain(e.ctx, "acme.com", uuid.Nil, "ticket 4")
 		}},
 		{"Operator.DeleteOrganization", func(e *faultEnv) error { return op(e).DeleteOrganization(e.ctx, e.acme.ID, "ticket 5") }},
+		{"Operator.RemoveFromOrganization", func(e *faultEnv) error {
+			return op(e).RemoveFromOrganization(e.ctx, e.acme.ID, e.cat.ID, "ticket 6")
+		}},
 	}
 }
 

@@ -281,6 +281,9 @@ func hostileCases() []hostileCase {
 			},
 			"Operator.TransferDomain note":     func(e *mxEnv) error { return op(e).TransferDomain(e.ctx, "acme.com", uuid.Nil, s) },
 			"Operator.DeleteOrganization note": func(e *mxEnv) error { return op(e).DeleteOrganization(e.ctx, e.org.ID, s) },
+			"Operator.RemoveFromOrganization note": func(e *mxEnv) error {
+				return op(e).RemoveFromOrganization(e.ctx, e.org.ID, e.grant, s)
+			},
 		}
 		for name, call := range notes {
 			add(hostileCase{name: named(name), call: func(e *mxEnv) (any, error) { return ok(call(e)) }, valid: func(t *testing.T, e *mxEnv, _ any) {

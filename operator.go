@@ -3,6 +3,7 @@ package tenancy
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -80,13 +81,23 @@ func validNote(note string) (string, error) {
 	return note, printable("note", note)
 }
 
+// update runs fn as s.update does, with every audit event it records
+// marked as the operator's: no actor, "by": "operator" and the note in
+// its details.
+func (o *Operator) update(ctx context.Context, note string, fn func(Tx, *recorder) error) error {
+	return o.s.update(ctx, func(tx Tx, rec *recorder) error {
+		rec.operator, rec.note = true, note
+		return fn(tx, rec)
+	})
+}
+
 // opEvent completes an operator's audit event: no actor, the note and
 // "by": "operator" in its details.
 func opEvent(e AuditEvent, note string) AuditEvent {
-	if e.Details == nil {
-		e.Details = map[string]string{}
-	}
-	e.Details[DetailBy], e.Details[DetailNote] = ByOperator, note
+	d := make(map[string]string, len(e.Details)+2)
+	maps.Copy(d, e.Details)
+	e.Details, e.ActorID = d, uuid.Nil
+	d[DetailBy], d[DetailNote] = ByOperator, note
 	return e
 }
 
@@ -102,7 +113,7 @@ func (o *Operator) GrantOrgAdmin(ctx context.Context, orgID, userID uuid.UUID, n
 	if err != nil {
 		return err
 	}
-	return o.s.update(ctx, func(tx Tx, rec *recorder) error {
+	return o.update(ctx, note, func(tx Tx, rec *recorder) error {
 		u, err := tx.LockUser(ctx, userID)
 		if err != nil {
 			return err
@@ -116,8 +127,37 @@ func (o *Operator) GrantOrgAdmin(ctx context.Context, orgID, userID uuid.UUID, n
 		if err := tx.AddOrgAdmin(ctx, orgID, userID, rec.now); err != nil {
 			return err
 		}
-		return rec.record(ctx, tx, opEvent(AuditEvent{OrgID: orgID, TargetID: userID, Action: EventOrgAdminGranted,
-			Details: map[string]string{DetailEmail: u.Email}}, note))
+		return rec.record(ctx, tx, AuditEvent{OrgID: orgID, TargetID: userID, Action: EventOrgAdminGranted,
+			Details: map[string]string{DetailEmail: u.Email}})
+	})
+}
+
+// RemoveFromOrganization removes a user from an organization, whatever
+// its admins say: its Organization Admin role and every workspace
+// membership there, the invitations pending there for its addresses and
+// those it issued there. It is how support evicts a hostile or departed
+// admin, who could otherwise revoke an admin GrantOrgAdmin restored. The
+// rules that keep an organization manageable still hold: grant a trusted
+// admin first (GrantOrgAdmin), and have it make someone else the Admin of
+// any workspace where the user is the only one. Every event it writes
+// carries the note. It returns ErrInvalidInput for a bad note, ErrNotFound
+// if the user or organization does not exist or the user holds no role
+// there, and ErrLastAdmin, changing nothing, if the user is the last
+// admin of the organization or of one of its workspaces.
+func (o *Operator) RemoveFromOrganization(ctx context.Context, orgID, userID uuid.UUID, note string) error {
+	note, err := validNote(note)
+	if err != nil {
+		return err
+	}
+	return o.update(ctx, note, func(tx Tx, rec *recorder) error {
+		u, err := tx.LockUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if err := tx.LockOrganization(ctx, orgID); err != nil {
+			return err
+		}
+		return o.s.dropOrgRoles(ctx, tx, rec, uuid.Nil, orgID, u, EventUserRemovedFromOrg)
 	})
 }
 
@@ -131,7 +171,7 @@ func (o *Operator) ResetSecurityPolicy(ctx context.Context, orgID uuid.UUID, not
 		return Organization{}, err
 	}
 	var org Organization
-	err = o.s.update(ctx, func(tx Tx, rec *recorder) error {
+	err = o.update(ctx, note, func(tx Tx, rec *recorder) error {
 		if err := tx.LockOrganization(ctx, orgID); err != nil {
 			return err
 		}
@@ -145,8 +185,8 @@ func (o *Operator) ResetSecurityPolicy(ctx context.Context, orgID uuid.UUID, not
 		if err := tx.UpdateOrganization(ctx, org); err != nil {
 			return err
 		}
-		return rec.record(ctx, tx, opEvent(AuditEvent{OrgID: orgID, TargetID: orgID,
-			Action: EventSecurityPolicyChanged, Details: org.Policy.summary()}, note))
+		return rec.record(ctx, tx, AuditEvent{OrgID: orgID, TargetID: orgID,
+			Action: EventSecurityPolicyChanged, Details: org.Policy.summary()})
 	})
 	if err != nil {
 		return Organization{}, err
@@ -174,7 +214,7 @@ func (o *Operator) TransferDomain(ctx context.Context, domain string, toOrgID uu
 	if note, err = validNote(note); err != nil {
 		return err
 	}
-	return s.update(ctx, func(tx Tx, rec *recorder) error {
+	return o.update(ctx, note, func(tx Tx, rec *recorder) error {
 		from, err := tx.OrganizationByDomain(ctx, domain)
 		switch {
 		case errors.Is(err, ErrNotFound):
@@ -217,8 +257,8 @@ func (o *Operator) TransferDomain(ctx context.Context, domain string, toOrgID uu
 			if err := tx.UpdateOrganization(ctx, from); err != nil {
 				return err
 			}
-			if err := rec.record(ctx, tx, opEvent(AuditEvent{OrgID: from.ID, TargetID: from.ID, Action: EventDomainChanged,
-				Details: map[string]string{DetailFrom: domain, DetailTo: ""}}, note)); err != nil {
+			if err := rec.record(ctx, tx, AuditEvent{OrgID: from.ID, TargetID: from.ID, Action: EventDomainChanged,
+				Details: map[string]string{DetailFrom: domain, DetailTo: ""}}); err != nil {
 				return err
 			}
 		}
@@ -236,8 +276,8 @@ func (o *Operator) TransferDomain(ctx context.Context, domain string, toOrgID uu
 		if err := tx.UpdateOrganization(ctx, to); err != nil {
 			return err
 		}
-		return rec.record(ctx, tx, opEvent(AuditEvent{OrgID: to.ID, TargetID: to.ID, Action: EventDomainChanged,
-			Details: map[string]string{DetailFrom: "", DetailTo: domain}}, note))
+		return rec.record(ctx, tx, AuditEvent{OrgID: to.ID, TargetID: to.ID, Action: EventDomainChanged,
+			Details: map[string]string{DetailFrom: "", DetailTo: domain}})
 	})
 }
 
@@ -251,7 +291,7 @@ func (o *Operator) DeleteOrganization(ctx context.Context, orgID uuid.UUID, note
 	if err != nil {
 		return err
 	}
-	return o.s.update(ctx, func(tx Tx, rec *recorder) error {
+	return o.update(ctx, note, func(tx Tx, rec *recorder) error {
 		if err := tx.LockOrganization(ctx, orgID); err != nil {
 			return err
 		}
@@ -262,8 +302,8 @@ func (o *Operator) DeleteOrganization(ctx context.Context, orgID uuid.UUID, note
 		if err := tx.DeleteOrganization(ctx, orgID); err != nil {
 			return err
 		}
-		return rec.record(ctx, tx, opEvent(AuditEvent{OrgID: orgID, TargetID: orgID, Action: EventOrganizationDeleted,
-			Details: map[string]string{DetailName: org.Name, DetailDomain: org.Domain}}, note))
+		return rec.record(ctx, tx, AuditEvent{OrgID: orgID, TargetID: orgID, Action: EventOrganizationDeleted,
+			Details: map[string]string{DetailName: org.Name, DetailDomain: org.Domain}})
 	})
 }
 

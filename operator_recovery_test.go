@@ -28,6 +28,70 @@ func TestOperatorGrantOrgAdminRecoversAnOrganization(t *testing.T) {
 	require.ErrorIs(t, op.GrantOrgAdmin(f.ctx, org.ID, bob.UserID, "bad\x00note"), tenancy.ErrInvalidInput)
 }
 
+// TestOperatorEvictsAHostileAdmin: a departing admin revoked every other
+// admin and kept a workspace to itself. Support restores a trusted admin,
+// who takes over the workspace, then removes the hostile one, with its
+// pending invitations; until then the last-admin rules hold.
+func TestOperatorEvictsAHostileAdmin(t *testing.T) {
+	f := newFixture(t)
+	ann, org := f.founder("ann@acme.com")
+	mallory := f.user("mallory@gmail.com")
+	ops := f.workspace(ann, org.ID, "Ops")
+	f.member(ann, ops.ID, mallory, tenancy.RoleMember)
+	require.NoError(t, f.svc.GrantOrgAdmin(f.ctx, ann, org.ID, mallory.UserID))
+	require.NoError(t, f.svc.RevokeOrgAdmin(f.ctx, mallory, org.ID, ann.UserID))
+	vault := f.workspace(mallory, org.ID, "Vault")
+	_, token, err := f.svc.Invite(f.ctx, mallory, vault.ID, "eve@gmail.com", tenancy.RoleAdmin)
+	require.NoError(t, err)
+	op := f.svc.Operator()
+	isAdmin := func(u tenancy.Actor) bool {
+		ok, err := f.store.IsOrgAdmin(f.ctx, org.ID, u.UserID)
+		require.NoError(t, err)
+		return ok
+	}
+
+	err = f.unchanged(org.ID, func() error { return op.RemoveFromOrganization(f.ctx, org.ID, mallory.UserID, "ticket 12") })
+	require.ErrorIs(t, err, tenancy.ErrLastAdmin, "the organization's last admin")
+	require.NoError(t, op.GrantOrgAdmin(f.ctx, org.ID, ann.UserID, "ticket 12: Ann is the account owner"))
+	err = f.unchanged(org.ID, func() error { return op.RemoveFromOrganization(f.ctx, org.ID, mallory.UserID, "ticket 12") })
+	require.ErrorIs(t, err, tenancy.ErrLastAdmin, "Vault's only Admin")
+	require.True(t, isAdmin(mallory), "a refused removal changes nothing")
+	for _, bad := range []struct {
+		org, user uuid.UUID
+		note      string
+		want      error
+	}{
+		{org.ID, mallory.UserID, "bad\x00note", tenancy.ErrInvalidInput},
+		{uuid.New(), mallory.UserID, "x", tenancy.ErrNotFound},
+		{org.ID, uuid.New(), "x", tenancy.ErrNotFound},
+		{org.ID, f.user("nobody@gmail.com").UserID, "x", tenancy.ErrNotFound},
+	} {
+		err := f.unchanged(org.ID, func() error { return op.RemoveFromOrganization(f.ctx, bad.org, bad.user, bad.note) })
+		require.ErrorIs(t, err, bad.want)
+	}
+
+	f.member(ann, vault.ID, ann, tenancy.RoleAdmin)
+	require.NoError(t, op.RemoveFromOrganization(f.ctx, org.ID, mallory.UserID, "ticket 12: departed, access revoked"))
+	require.False(t, isAdmin(mallory))
+	ms, err := f.svc.UserOrganizations(f.ctx, mallory.UserID)
+	require.NoError(t, err)
+	assert.Empty(t, ms, "Mallory holds no role left")
+	_, err = f.svc.AcceptInvitation(f.ctx, f.actor(f.user("eve@gmail.com").UserID), token)
+	require.ErrorIs(t, err, tenancy.ErrInvitation, "the invitation Mallory sent went with her")
+
+	for _, action := range []string{tenancy.EventUserRemovedFromOrg, tenancy.EventInvitationRevoked} {
+		e := lastAction(t, f, org.ID, action)
+		assert.Equal(t, uuid.Nil, e.ActorID, action)
+		assert.Equal(t, tenancy.ByOperator, e.Details[tenancy.DetailBy], action)
+		assert.Equal(t, "ticket 12: departed, access revoked", e.Details[tenancy.DetailNote], action)
+	}
+	e := lastAction(t, f, org.ID, tenancy.EventUserRemovedFromOrg)
+	assert.Equal(t, mallory.UserID, e.TargetID)
+	assert.Equal(t, "mallory@gmail.com", e.Details[tenancy.DetailEmail])
+	assert.Equal(t, "true", e.Details[tenancy.DetailOrgAdmin])
+	assert.Equal(t, "2", e.Details[tenancy.DetailWorkspaces])
+}
+
 func TestOperatorTransferDomain(t *testing.T) {
 	f := newFixture(t)
 	squatter, squatted := f.founder("mallory@acme.com")
