@@ -45,6 +45,21 @@ func (s *Service) checkEmailAllowed(ctx context.Context, a Actor, f Facts, act A
 		Reason: "the organization's security policy does not allow addresses at " + domain}, f)
 }
 
+// checkUserEmailAllowed is checkEmailAllowed for an existing user's
+// address. An unverified address proves nothing about its domain (anyone
+// can sign up with, or change to, any address), so while the allowed
+// email domains restrict anything it counts as outside them.
+func (s *Service) checkUserEmailAllowed(ctx context.Context, a Actor, f Facts, act Action, u User) error {
+	if err := s.checkEmailAllowed(ctx, a, f, act, u.Email); err != nil {
+		return err
+	}
+	if u.EmailVerified || len(f.securityPolicy().AllowedEmailDomains) == 0 {
+		return nil
+	}
+	return s.deny(ctx, a, Decision{Action: act, Code: DeniedEmailDomain,
+		Reason: "the organization's security policy allows only some email domains, and the user has not verified its address"}, f)
+}
+
 // canGrant reports whether userID may, now, grant role r in workspace
 // wsID: it holds ActionManageMembers there and every right of r, in the
 // current policy. The organization's session requirements are left
@@ -100,7 +115,8 @@ func (s *Service) revokeLapsedInvitations(ctx context.Context, tx Tx, rec *recor
 // ErrNotFound if the user does not exist, ErrAlreadyExists if it is
 // already a member, and ErrForbidden if the actor does not hold the rights
 // of the role or the organization's allowed email domains exclude the
-// user's address.
+// user's address (DeniedEmailDomain; while they restrict anything, an
+// unverified address counts as outside them).
 func (s *Service) AddMember(ctx context.Context, a Actor, wsID, userID uuid.UUID, r Role) (Member, error) {
 	if err := s.validRole(r); err != nil {
 		return Member{}, err
@@ -121,7 +137,7 @@ func (s *Service) AddMember(ctx context.Context, a Actor, wsID, userID uuid.UUID
 		if missing != nil {
 			return missing
 		}
-		if err := s.checkEmailAllowed(ctx, a, f, ActionManageMembers, u.Email); err != nil {
+		if err := s.checkUserEmailAllowed(ctx, a, f, ActionManageMembers, u); err != nil {
 			return err
 		}
 		m = Member{WorkspaceID: wsID, UserID: userID, Email: u.Email, Role: r, CreatedAt: rec.now}

@@ -636,3 +636,50 @@ func TestAddMemberAndAllowedEmailDomains(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, tenancy.RoleMember, m.roleIn(m.ws.ID, m.target.UserID), "existing members keep their roles")
 }
+
+// An unverified address proves nothing about its domain: anyone can sign
+// up with (or change to) any address. So when the organization allows only
+// some email domains, AddMember needs the user's address verified, as
+// GrantOrgAdmin always does; otherwise an outsider holding an unverified
+// bob@acme.com would pass as Bob.
+func TestAllowedEmailDomainsNeedAVerifiedAddress(t *testing.T) {
+	f := newFixture(t)
+	owner, org := f.founder("ann@acme.com")
+	general := f.workspace(owner, org.ID, "General")
+	finance := f.workspace(owner, org.ID, "Finance")
+	eve := f.user("eve@gmail.com")
+	f.member(owner, general.ID, eve, tenancy.RoleMember)
+	_, err := f.svc.SetSecurityPolicy(f.ctx, owner, org.ID, tenancy.SecurityPolicy{AllowedEmailDomains: []string{"acme.com"}})
+	require.NoError(t, err)
+
+	squat, err := f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: "bob@acme.com"})
+	require.NoError(t, err)
+	_, err = f.svc.ChangeEmail(f.ctx, eve.UserID, "ceo@acme.com", false)
+	require.NoError(t, err)
+	for name, id := range map[string]uuid.UUID{"unverified sign-up": squat.User.ID, "unverified address change": eve.UserID} {
+		t.Run(name, func(t *testing.T) {
+			err := f.unchanged(org.ID, func() error {
+				_, err := f.svc.AddMember(f.ctx, owner, finance.ID, id, tenancy.RoleMember)
+				return err
+			})
+			requireDenied(t, err, tenancy.ActionManageMembers)
+			var denied *tenancy.DeniedError
+			require.ErrorAs(t, err, &denied)
+			assert.Equal(t, tenancy.DeniedEmailDomain, denied.Decision.Code)
+
+			_, err = f.svc.ConfirmEmail(f.ctx, id)
+			require.NoError(t, err)
+			_, err = f.svc.AddMember(f.ctx, owner, finance.ID, id, tenancy.RoleMember)
+			require.NoError(t, err, "verified, the address counts")
+		})
+	}
+
+	t.Run("without a domain rule, unverified users can still be added", func(t *testing.T) {
+		_, err := f.svc.SetSecurityPolicy(f.ctx, owner, org.ID, tenancy.SecurityPolicy{})
+		require.NoError(t, err)
+		zed, err := f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: "zed@gmail.com"})
+		require.NoError(t, err)
+		_, err = f.svc.AddMember(f.ctx, owner, finance.ID, zed.User.ID, tenancy.RoleMember)
+		require.NoError(t, err)
+	})
+}

@@ -851,7 +851,10 @@ func (m *model) run(t mTester, op mOp) {
 			switch {
 			case u == nil:
 				want = tenancy.ErrNotFound
-			case !emailAllowed(m.orgs[ws.org].policy, u.email):
+			case !emailAllowed(m.orgs[ws.org].policy, u.email),
+				len(m.orgs[ws.org].policy.allowed) > 0 && !u.verified:
+				// An unverified address counts as outside the allowed
+				// domains (TestAllowedEmailDomainsNeedAVerifiedAddress).
 				want = tenancy.ErrForbidden
 			case member:
 				want = tenancy.ErrAlreadyExists
