@@ -20,6 +20,12 @@ const tokenBytes = 32
 type InvitationDetails struct {
 	Invitation                      Invitation
 	WorkspaceName, OrganizationName string
+	// OrganizationDomain is the domain the organization claims ("" if
+	// none). An accept page should show it beside OrganizationName when
+	// they differ: any organization's admins may give it any name, another
+	// company's included, while a domain is claimed by one organization
+	// only, through a verified address or by an operator.
+	OrganizationDomain string
 	// InviterName is the display name of the user who sent it ("" if the
 	// user has none).
 	InviterName string
@@ -446,7 +452,7 @@ func (s *Service) invitationDetails(ctx context.Context, inv Invitation, now tim
 	if err != nil {
 		return InvitationDetails{}, false, err
 	}
-	d := InvitationDetails{Invitation: inv, WorkspaceName: ws.Name, OrganizationName: org.Name}
+	d := InvitationDetails{Invitation: inv, WorkspaceName: ws.Name, OrganizationName: org.Name, OrganizationDomain: org.Domain}
 	if inviter, err := s.store.User(ctx, inv.InvitedBy); err == nil {
 		d.InviterName = inviter.Name
 	} else if !errors.Is(err, ErrNotFound) {

@@ -25,6 +25,7 @@ func TestInvitationByToken(t *testing.T) {
 	assert.Equal(t, inv, d.Invitation)
 	assert.Equal(t, "Marketing", d.WorkspaceName)
 	assert.Equal(t, "acme.com", d.OrganizationName)
+	assert.Equal(t, "acme.com", d.OrganizationDomain)
 	assert.Equal(t, "Ann", d.InviterName)
 
 	var msgs []string

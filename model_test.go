@@ -1736,6 +1736,7 @@ func (m *model) compareReads(t mTester) {
 		require.Equal(t, inv.id, d.Invitation.ID)
 		require.Equal(t, m.wss[inv.ws].name, d.WorkspaceName)
 		require.Equal(t, m.orgs[inv.org].name, d.OrganizationName)
+		require.Equal(t, m.orgs[inv.org].domain, d.OrganizationDomain)
 	}
 	for w, ws := range m.wss {
 		if ws.deleted {

@@ -117,6 +117,7 @@ func TestMyInvitations(t *testing.T) {
 	require.Len(t, items, 2)
 	assert.Equal(t, "Sales", items[0]["workspace_name"])
 	assert.Equal(t, "acme.com", items[0]["organization_name"])
+	assert.Equal(t, "acme.com", items[0]["organization_domain"])
 	assert.Equal(t, "Ann", items[0]["inviter_name"])
 	inv := obj(t, items[0], "invitation")
 	assert.Equal(t, toSales.ID.String(), inv["id"])

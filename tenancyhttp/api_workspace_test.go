@@ -175,6 +175,7 @@ func TestInvitations(t *testing.T) {
 		res := w.do(t, call{method: "POST", path: "/invitations/preview", body: map[string]any{"token": token}}).expect(t, http.StatusOK, "")
 		assert.Equal(t, "Sales", res.json["workspace_name"])
 		assert.Equal(t, "acme.com", res.json["organization_name"])
+		assert.Equal(t, "acme.com", res.json["organization_domain"])
 		assert.Equal(t, "Ann", res.json["inviter_name"])
 		assert.Equal(t, inv["id"], obj(t, res.json, "invitation")["id"])
 		w.do(t, call{method: "POST", path: "/invitations/preview", body: map[string]any{"token": "forged"}}).expect(t, http.StatusGone, "invitation_invalid")

@@ -195,15 +195,16 @@ func toInvitation(i tenancy.Invitation) invitationJSON {
 }
 
 type invitationDetailsJSON struct {
-	Invitation       invitationJSON `json:"invitation"`
-	WorkspaceName    string         `json:"workspace_name"`
-	OrganizationName string         `json:"organization_name"`
-	InviterName      string         `json:"inviter_name"`
+	Invitation         invitationJSON `json:"invitation"`
+	WorkspaceName      string         `json:"workspace_name"`
+	OrganizationName   string         `json:"organization_name"`
+	OrganizationDomain string         `json:"organization_domain"`
+	InviterName        string         `json:"inviter_name"`
 }
 
 func toInvitationDetails(d tenancy.InvitationDetails) invitationDetailsJSON {
 	return invitationDetailsJSON{Invitation: toInvitation(d.Invitation), WorkspaceName: d.WorkspaceName,
-		OrganizationName: d.OrganizationName, InviterName: d.InviterName}
+		OrganizationName: d.OrganizationName, OrganizationDomain: d.OrganizationDomain, InviterName: d.InviterName}
 }
 
 // createdInvitationJSON is an invitation with its secret token, returned

@@ -889,3 +889,35 @@ func hides(t *testing.T, p page, unwanted string, msg ...any) {
 		t.Errorf("%s %d: the page holds %q %v; its main part:\n%s", p.URL.Path, p.Status, unwanted, msg, mainText(p))
 	}
 }
+
+// Any organization's admins may name it, and themselves, as they like: an
+// outsider who owns acme-support.com names its organization "acme.com" and
+// itself "Ann". Its invitations must not read exactly like the real
+// Acme's: the pages show the domain the organization claimed.
+func TestInvitationsShowTheOrganizationsDomain(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	res, err := f.svc.SignUp(ctx, tenancy.SignUpRequest{Email: "it@acme-support.com", Name: "Ann", EmailVerified: true})
+	require.NoError(t, err)
+	require.True(t, res.CreatedOrganization)
+	fake, mallory := *res.Organization, actor(res.User)
+	_, err = f.svc.RenameOrganization(ctx, mallory, fake.ID, "acme.com")
+	require.NoError(t, err)
+	ws, err := f.svc.CreateWorkspace(ctx, mallory, fake.ID, "Marketing")
+	require.NoError(t, err)
+	_, token, err := f.svc.Invite(ctx, mallory, ws.ID, "bob@acme.com", tenancy.RoleMember)
+	require.NoError(t, err)
+
+	p := f.anonymous().get("/console/join/" + token)
+	require.Equal(t, http.StatusOK, p.Status)
+	shows(t, p, "Ann invited <strong>bob@acme.com</strong> to join the workspace <strong>Marketing</strong> of <strong>acme.com</strong> <span class=\"muted\">(acme-support.com)</span> as <strong>Member</strong>.")
+	p = f.as(f.bob).get("/console/invitations")
+	shows(t, p, "acme-support.com")
+
+	// The real organization, named after its domain, reads as before.
+	real := f.workspace("Sales", nil)
+	_, token, err = f.svc.Invite(ctx, actor(f.ann), real.ID, "bob@acme.com", tenancy.RoleMember)
+	require.NoError(t, err)
+	p = f.anonymous().get("/console/join/" + token)
+	shows(t, p, "Ann invited <strong>bob@acme.com</strong> to join the workspace <strong>Sales</strong> of <strong>acme.com</strong> as <strong>Member</strong>.")
+}
