@@ -95,6 +95,14 @@ func validExternalID(id string) error {
 // verified, also when several calls race: exactly one records the
 // confirmation, and all succeed. It returns ErrNotFound if the user does
 // not exist.
+//
+// It confirms the address the user holds when it runs, whichever address
+// the host's proof was for. A host that lets users change their address
+// before proving it (ChangeEmail with verified false) must not confirm
+// with it: a link mailed to an address the user gave up meanwhile would
+// verify the newer one, which the user may not own (ceo@acme.com, say,
+// claiming acme.com). Such a host confirms with ChangeEmail(ctx, userID,
+// provenAddress, true), which verifies that address only.
 func (s *Service) ConfirmEmail(ctx context.Context, userID uuid.UUID) (SignUpResult, error) {
 	return s.withDomainRetry(ctx, func(tx Tx, rec *recorder) (SignUpResult, error) {
 		u, err := tx.User(ctx, userID)

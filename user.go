@@ -88,7 +88,9 @@ func (s *Service) RenameUser(ctx context.Context, userID uuid.UUID, name string)
 // has proven the user controls the new mailbox; when it has, the
 // organization rules of SignUp apply to the new address (it may claim its
 // domain or auto-join), and when it has not, the user is unverified until
-// ConfirmEmail. The user keeps its roles. The user.email_changed event,
+// the host proves it and calls ChangeEmail again with the proven address
+// and verified true (ConfirmEmail would verify whatever address the user
+// holds by then). The user keeps its roles. The user.email_changed event,
 // which names the former address, goes to no organization's log, not even
 // that of an organization the change makes the user join or create.
 // Changing to the current address changes nothing, unless it confirms it.

@@ -102,6 +102,25 @@ func TestChangeEmail(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, conf.CreatedOrganization)
 	})
+	t.Run("confirming a proven address verifies that address only", func(t *testing.T) {
+		// A link mailed to ann@initech.com is used after the user changed,
+		// unverified, to ceo@acme.com: the host confirms the address the
+		// link proves (see ConfirmEmail), and acme.com stays unclaimed.
+		f := newFixture(t)
+		u, _ := f.signUp("ann@gmail.com")
+		_, err := f.svc.ChangeEmail(f.ctx, u.ID, "ann@initech.com", false)
+		require.NoError(t, err)
+		_, err = f.svc.ChangeEmail(f.ctx, u.ID, "ceo@acme.com", false)
+		require.NoError(t, err)
+		res, err := f.svc.ChangeEmail(f.ctx, u.ID, "ann@initech.com", true)
+		require.NoError(t, err)
+		assert.Equal(t, "ann@initech.com", res.User.Email)
+		assert.True(t, res.User.EmailVerified)
+		require.True(t, res.CreatedOrganization)
+		assert.Equal(t, "initech.com", res.Organization.Domain)
+		_, err = f.store.OrganizationByDomain(f.ctx, "acme.com")
+		require.ErrorIs(t, err, tenancy.ErrNotFound)
+	})
 	t.Run("a subdomain mailbox claims nothing", func(t *testing.T) {
 		f := newFixture(t)
 		u, _ := f.signUp("ann@gmail.com")
