@@ -352,6 +352,33 @@ func TestDisplayNamesArePreparedWithPRECIS(t *testing.T) {
 	require.ErrorIs(t, err, tenancy.ErrInvalidInput)
 }
 
+// A few characters that Unicode classes as symbols, not spaces nor
+// default-ignorable, and that PRECIS therefore allows, draw nothing: the
+// braille blank (U+2800, the usual "invisible name" character) and the
+// musical null notehead (U+1D159). A workspace named "Sales" followed by
+// one, or with one for a space, would look exactly like "Sales" or "Sales
+// Team" beside it.
+func TestDisplayNamesRefuseBlankSymbols(t *testing.T) {
+	f := newFixture(t)
+	owner, org := f.founder("ann@acme.com")
+	f.workspace(owner, org.ID, "Sales")
+	f.workspace(owner, org.ID, "Sales Team")
+	for _, name := range []string{"Sales⠀", "⠀Sales", "Sales⠀Team", "Sales𝅙", "⠀"} {
+		err := f.unchanged(org.ID, func() error {
+			_, err := f.svc.CreateWorkspace(f.ctx, owner, org.ID, name)
+			return err
+		})
+		require.ErrorIs(t, err, tenancy.ErrInvalidInput, "%+q", name)
+	}
+	_, err := f.svc.RenameOrganization(f.ctx, owner, org.ID, "Acme⠀")
+	require.ErrorIs(t, err, tenancy.ErrInvalidInput)
+	_, err = f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: "z@acme.com", Name: "Ann⠀"})
+	require.ErrorIs(t, err, tenancy.ErrInvalidInput)
+	assert.Equal(t, tenancy.NameKey("Sales"), tenancy.NameKey("Sales⠀"), "stored look-alikes share a key")
+	assert.Equal(t, tenancy.NameKey("Sales Team"), tenancy.NameKey("Sales⠀Team"), "stored look-alikes share a key")
+	assert.Equal(t, tenancy.NameKey("Sales"), tenancy.NameKey("Sales𝅙"), "stored look-alikes share a key")
+}
+
 // Finding 11: revoking or replacing an invitation needs the right to grant
 // its role.
 func TestLowerRolesCannotCancelHigherInvitations(t *testing.T) {

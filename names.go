@@ -16,8 +16,25 @@ import (
 // characters, format and default-ignorable characters (zero-width spaces
 // and joiners, bidi controls, tag characters, soft hyphens) and unassigned
 // code points, so a name cannot hide characters or impersonate another.
-// Lengths count characters after this preparation.
+// Names also refuse the few symbols that draw nothing (see isBlankSymbol),
+// which the string class allows. Lengths count characters after this
+// preparation.
 var displayName = precis.Nickname
+
+// isBlankSymbol reports whether r is one of the characters that Unicode
+// classes as symbols, neither spaces nor default-ignorable (so PRECIS
+// allows them), but whose glyph is empty: the braille pattern blank, the
+// usual character of "invisible" names, and the musical null notehead.
+// "Sales" followed by one would look exactly like "Sales".
+func isBlankSymbol(r rune) bool { return r == '\u2800' || r == '\U0001D159' }
+
+// blankToSpace maps the blank symbols to a space, which they look like.
+func blankToSpace(r rune) rune {
+	if isBlankSymbol(r) {
+		return ' '
+	}
+	return r
+}
 
 // NameKey is the form in which workspace names are compared for
 // uniqueness within an organization and sorted in lists: the name
@@ -27,9 +44,11 @@ var displayName = precis.Nickname
 //
 // For a name the Service would reject today (one stored before names were
 // prepared, holding invisible or control characters) it drops those
-// characters first, so that such a name still collides with its visible
+// characters first, and it reads the blank symbols display names refuse
+// as spaces, so that such a name still collides with its visible
 // look-alike; it never fails.
 func NameKey(name string) string {
+	name = strings.Map(blankToSpace, name)
 	if k, err := displayName.CompareKey(name); err == nil {
 		return k
 	}
@@ -63,7 +82,7 @@ func prepareName(what, s string) (string, error) {
 		return "", invalid("%s is over %d bytes", what, maxRawNameBytes)
 	}
 	p, err := displayName.String(s)
-	if err != nil {
+	if err != nil || strings.ContainsFunc(p, isBlankSymbol) {
 		return "", invalid("%s holds a control, format or invisible character, or one not assigned in Unicode", what)
 	}
 	return p, nil

@@ -86,8 +86,10 @@
 // that differed only in width ("ＳＡＬＥＳ"), invisible characters
 // ("Sales" + U+200B) or spacing now compare equal. Migration 0004, a Go
 // step, recomputes the stored key (tenancy_workspaces.name_key) of every
-// workspace. Where two workspaces of one organization now share a key,
-// it does not fail: the oldest (by creation time, then ID) holds the key,
+// workspace; migration 0008 does it again, since NameKey reads the blank
+// symbols U+2800 and U+1D159 as spaces ("Sales" + U+2800 is "Sales").
+// Where two workspaces of one organization now share a key, it does not
+// fail: the oldest (by creation time, then ID) holds the key,
 // and each later one keeps the same key, so that it still sorts and pages
 // where the Service's cursors expect it, but is marked name_collision,
 // which leaves it out of the unique index. Every workspace keeps working.

@@ -39,6 +39,9 @@ type migration struct {
 // tenancy_schema_migrations under its number and name.
 var goMigrations = []migration{
 	{version: 4, name: "name_keys", run: recomputeNameKeys},
+	// tenancy.NameKey now reads the blank symbols display names refuse
+	// (U+2800, U+1D159) as spaces.
+	{version: 8, name: "name_keys_blank_symbols", run: recomputeNameKeys},
 }
 
 // migrationLockKey is the PostgreSQL advisory lock that serializes
@@ -87,9 +90,9 @@ func (d *dialect) migrations() ([]migration, error) {
 // only what is missing and returns quickly when nothing is. Every table of
 // the schema is named tenancy_*.
 //
-// Migration 0004 recomputes workspace name keys with the current
-// tenancy.NameKey; it does not fail where two workspaces of one
-// organization now share a key, but marks the later ones, which
+// Migrations 0004 and 0008 recompute workspace name keys with the current
+// tenancy.NameKey; they do not fail where two workspaces of one
+// organization now share a key, but mark the later ones, which
 // NameCollisions lists.
 //
 // Several processes may run Migrate at once: on PostgreSQL they serialize

@@ -29,7 +29,7 @@ import (
 // time, so that memory stays bounded however many workspaces there are.
 const nameKeyBatch = 256
 
-// recomputeNameKeys is migration 0004: it sets every workspace's name_key
+// recomputeNameKeys is migrations 0004 and 0008: it sets every workspace's name_key
 // to tenancy.NameKey of its name and marks the later workspaces of an
 // organization whose keys collide (see above). It never fails because of
 // a collision. Running it again changes nothing.
@@ -163,7 +163,7 @@ type NameCollision struct {
 
 // NameCollisions lists the workspaces whose names collide with an older
 // workspace's of their organization since Migrate recomputed the name keys
-// (migration 0004), ordered by (organization ID, key, workspace ID). A
+// (migrations 0004 and 0008), ordered by (organization ID, key, workspace ID). A
 // host lists them after Migrate, for example to ask the organizations'
 // admins to rename them; the list shrinks as they are renamed. It returns
 // an error matching tenancy.ErrInvalidInput if d is the zero Dialect.

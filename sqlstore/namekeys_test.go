@@ -206,6 +206,45 @@ func TestNameKeyMigration(t *testing.T) {
 	}
 }
 
+// Migration 0008 recomputes the keys of names holding a blank symbol
+// (U+2800, U+1D159), which tenancy.NameKey now reads as spaces: stored
+// before display names refused them, they collide with their look-alikes.
+func TestNameKeyMigrationBlankSymbols(t *testing.T) {
+	t.Parallel()
+	for _, b := range migrationBackends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			d := b.dialect.d
+			db := b.open(t)()
+			require.NoError(t, migrateTo(ctx, db, d, 7))
+			o := schema2{t: t, db: db, d: d}
+			ann := tenancy.User{ID: uuid.New(), Email: "ann@example.com", Name: "Ann", EmailVerified: true, CreatedAt: testTime}
+			o.user(ann)
+			acme := tenancy.Organization{ID: uuid.New(), Name: "Acme", Domain: "acme.com", CreatedAt: testTime}
+			o.org(acme)
+			ws := func(name, key string, at time.Time) tenancy.Workspace {
+				w := tenancy.Workspace{ID: uuid.New(), OrgID: acme.ID, Name: name, CreatedBy: ann.ID, CreatedAt: at}
+				o.exec(`INSERT INTO tenancy_workspaces (id, org_id, name, name_key, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+					w.ID, w.OrgID, w.Name, key, w.CreatedBy, d.ts(w.CreatedAt))
+				return w
+			}
+			sales := ws("Sales", "sales", testTime)
+			blank := ws("Sales\u2800", "sales\u2800", testTime.Add(time.Minute)) // its key before 0008
+			team := ws("Sales Team", "sales team", testTime.Add(2*time.Minute))
+			noteTeam := ws("Sales\U0001D159Team", "sales\U0001d159team", testTime.Add(3*time.Minute))
+
+			require.NoError(t, Migrate(ctx, db, b.dialect))
+			got, err := NameCollisions(ctx, db, b.dialect)
+			require.NoError(t, err)
+			require.Equal(t, []NameCollision{
+				{Workspace: blank, Key: "sales", HeldBy: sales.ID},
+				{Workspace: noteTeam, Key: "sales team", HeldBy: team.ID},
+			}, got)
+		})
+	}
+}
+
 // listWorkspaces reads an organization's workspaces in pages of limit,
 // with the cursors the Service builds.
 func listWorkspaces(t *testing.T, s *Store, orgID uuid.UUID, limit int) []tenancy.Workspace {
