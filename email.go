@@ -3,6 +3,7 @@ package tenancy
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -78,8 +79,11 @@ type Email struct {
 // are rejected. Internationalized names are converted with IDNA (UTS #46
 // lookup mapping, non-transitional) to lowercase punycode, so
 // "Ann@Bücher.Example" becomes "ann@xn--bcher-kva.example"; labels holding
-// symbols or emoji, which IDNA2008 does not permit, are rejected. Each
-// label is 1–63 octets and does not start or end with a hyphen.
+// symbols or emoji, which IDNA2008 does not permit, are rejected, and so
+// are the characters it permits only in context (RFC 5892 Appendix A)
+// out of it, such as a middle dot outside "l·l" or a katakana middle dot
+// outside a Japanese label ("acme・com.jp"). Each label is 1–63 octets
+// and does not start or end with a hyphen.
 //
 // The normalized address is at most 254 octets. Input longer than 1024
 // bytes is rejected before any normalization.
@@ -297,24 +301,60 @@ func normalizeDomain(raw string) (string, string) {
 // idnLabelsValid reports whether the Unicode form of d holds only
 // characters IDNA2008 (RFC 5892) permits in labels: letters, combining
 // marks, decimal digits and the hyphen, plus the few punctuation characters
-// allowed in context (such as the Catalan middle dot and the zero-width
-// joiners, whose context the profile already checks). The UTS #46 mapping
-// alone lets symbols such as U+2603 or emoji through.
+// allowed in context (the zero-width joiners, whose context the profile
+// checks, and the CONTEXTO characters, checked by contextOK). The UTS #46
+// mapping alone lets symbols such as U+2603 or emoji through, and checks
+// no CONTEXTO rule.
 func idnLabelsValid(d string) bool {
 	u, err := domainProfile.ToUnicode(d)
 	if err != nil {
 		return false
 	}
-	for _, r := range u {
-		switch {
-		case r < utf8.RuneSelf:
-			// ASCII was already restricted to letters, digits, '-' and '.'.
-		case unicode.IsLetter(r), unicode.IsMark(r), unicode.Is(unicode.Nd, r):
-		case r == '\u00b7', r == '\u0375', r == '\u05f3', r == '\u05f4',
-			r == '\u30fb', r == '\u200c', r == '\u200d':
-		default:
-			return false
+	for label := range strings.SplitSeq(u, ".") {
+		if isASCII(label) {
+			continue // already restricted to letters, digits and '-'
 		}
+		runes := []rune(label)
+		for i, r := range runes {
+			switch {
+			case r < utf8.RuneSelf:
+			case r == '\u00b7', r == '\u0375', r == '\u05f3', r == '\u05f4', r == '\u30fb',
+				'\u0660' <= r && r <= '\u0669', '\u06f0' <= r && r <= '\u06f9':
+				if !contextOK(runes, i) {
+					return false
+				}
+			case unicode.IsLetter(r), unicode.IsMark(r), unicode.Is(unicode.Nd, r):
+			case r == '\u200c', r == '\u200d':
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// contextOK applies the CONTEXTO rule of RFC 5892 Appendix A to the
+// character at i of a label.
+func contextOK(label []rune, i int) bool {
+	r := label[i]
+	switch {
+	case r == '\u00b7': // middle dot: only in "l·l" (Catalan)
+		return i > 0 && i+1 < len(label) && label[i-1] == 'l' && label[i+1] == 'l'
+	case r == '\u0375': // Greek keraia: before a Greek character
+		return i+1 < len(label) && unicode.Is(unicode.Greek, label[i+1])
+	case r == '\u05f3', r == '\u05f4': // Hebrew geresh, gershayim: after a Hebrew character
+		return i > 0 && unicode.Is(unicode.Hebrew, label[i-1])
+	case r == '\u30fb': // katakana middle dot: in a label holding Japanese
+		for _, c := range label {
+			if c != '\u30fb' && unicode.In(c, unicode.Hiragana, unicode.Katakana, unicode.Han) {
+				return true
+			}
+		}
+		return false
+	case '\u0660' <= r && r <= '\u0669': // Arabic-Indic digits: not with extended ones
+		return !slices.ContainsFunc(label, func(c rune) bool { return '\u06f0' <= c && c <= '\u06f9' })
+	case '\u06f0' <= r && r <= '\u06f9':
+		return !slices.ContainsFunc(label, func(c rune) bool { return '\u0660' <= c && c <= '\u0669' })
 	}
 	return true
 }

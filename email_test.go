@@ -324,3 +324,35 @@ func FuzzParseEmail(f *testing.F) {
 		}
 	})
 }
+
+// RFC 5892 (Appendix A) allows a few punctuation characters in a label
+// only in context: the middle dot between two l, the Greek keraia before a
+// Greek letter, the Hebrew geresh and gershayim after a Hebrew letter, the
+// katakana middle dot in a Japanese label, and Arabic-Indic digits of one
+// kind only. Names that break these rules cannot be registered, and "・"
+// or "·" out of context only makes a name look like another
+// ("acme・com.jp").
+func TestParseEmailChecksContextualCharacters(t *testing.T) {
+	for _, in := range []string{
+		"ann@a\u00b7b.com", "ann@\u00b7l.com", "ann@l\u00b7.com",
+		"ann@a\u0375b.com", "ann@\u03b1\u0375.com",
+		"ann@\u05f3\u05d0.com", "ann@\u05f4\u05d0.com",
+		"ann@acme\u30fbcom.jp",
+		"ann@\u0628\u0661\u06f1.com",
+	} {
+		_, err := ParseEmail(in)
+		require.ErrorIs(t, err, ErrInvalidEmail, "%+q", in)
+		_, err = NormalizeDomain(in[len("ann@"):])
+		require.ErrorIs(t, err, ErrInvalidInput, "%+q", in)
+	}
+	for _, in := range []string{
+		"ann@col\u00b7legi.cat", "ann@\u03b1\u0375\u03b2.gr", "ann@\u05d0\u05f3.co.il", "ann@\u30a2\u30fb\u30a2.jp",
+		"ann@\u0628\u0661\u0662.com", "ann@\u0628\u06f1\u06f2.com",
+	} {
+		e, err := ParseEmail(in)
+		require.NoError(t, err, "%+q", in)
+		again, err := ParseEmail(e.String())
+		require.NoError(t, err, "%q", e)
+		assert.Equal(t, e, again)
+	}
+}
