@@ -237,3 +237,44 @@ func ExampleOperator_TransferDomain() {
 	// <nil>
 	// new organization: false
 }
+
+// Someone signed up, unverified, with an address that is not theirs. When
+// its owner signs up with the address proven, the address is taken: the
+// host must not hand the owner the existing account (its creator may hold
+// a password or an identity-provider link to it), nor confirm it. It
+// erases the account that never proved the address, and signs the owner
+// up.
+func ExampleService_SignUp_unverifiedHolder() {
+	ctx := context.Background()
+	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
+	// Before the owner, someone else typed the address.
+	if _, err := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ceo@acme.com", ExternalID: "password|mallory"}); err != nil {
+		panic(err)
+	}
+
+	// The owner signs in with an identity provider that proved the address.
+	owner := tenancy.SignUpRequest{Email: "ceo@acme.com", EmailVerified: true, ExternalID: "oidc|ceo"}
+	res, err := svc.SignUp(ctx, owner)
+	if errors.Is(err, tenancy.ErrAlreadyExists) {
+		holder, lookupErr := svc.UserByEmail(ctx, owner.Email)
+		if lookupErr != nil {
+			panic(lookupErr)
+		}
+		if holder.EmailVerified {
+			panic("a verified account holds the address: sign the owner in to it instead")
+		}
+		if err := svc.DeleteUser(ctx, holder.ID); err != nil {
+			panic(err)
+		}
+		res, err = svc.SignUp(ctx, owner)
+	}
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.User.Email, res.CreatedOrganization)
+	_, err = svc.UserByExternalID(ctx, "password|mallory")
+	fmt.Println(errors.Is(err, tenancy.ErrNotFound))
+	// Output:
+	// ceo@acme.com true
+	// true
+}

@@ -51,6 +51,14 @@ const MaxExternalIDLength = 255
 // ErrInvalidInput for a bad name or external ID, and ErrAlreadyExists if a
 // user already has this address, ID or external ID. Concurrent sign-ups
 // from one domain create exactly one organization.
+//
+// An unverified sign-up holds its address without proving it, so a
+// verified sign-up may find the address taken by an account someone else
+// created (ErrAlreadyExists). The host must then neither sign the owner in
+// to that account nor ConfirmEmail it, since its creator may hold a
+// password or an identity-provider link to it: it erases the unverified
+// holder (UserByEmail, then DeleteUser) and signs the owner up again, as
+// the example shows.
 func (s *Service) SignUp(ctx context.Context, r SignUpRequest) (SignUpResult, error) {
 	email, err := ParseEmail(r.Email)
 	if err != nil {
