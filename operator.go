@@ -114,11 +114,8 @@ func (o *Operator) GrantOrgAdmin(ctx context.Context, orgID, userID uuid.UUID, n
 		return err
 	}
 	return o.update(ctx, note, func(tx Tx, rec *recorder) error {
-		u, err := tx.LockUser(ctx, userID)
+		u, err := lockUserAndOrg(ctx, tx, userID, orgID)
 		if err != nil {
-			return err
-		}
-		if err := tx.LockOrganization(ctx, orgID); err != nil {
 			return err
 		}
 		if !u.EmailVerified {
@@ -150,15 +147,22 @@ func (o *Operator) RemoveFromOrganization(ctx context.Context, orgID, userID uui
 		return err
 	}
 	return o.update(ctx, note, func(tx Tx, rec *recorder) error {
-		u, err := tx.LockUser(ctx, userID)
+		u, err := lockUserAndOrg(ctx, tx, userID, orgID)
 		if err != nil {
-			return err
-		}
-		if err := tx.LockOrganization(ctx, orgID); err != nil {
 			return err
 		}
 		return o.s.dropOrgRoles(ctx, tx, rec, uuid.Nil, orgID, u, EventUserRemovedFromOrg)
 	})
+}
+
+// lockUserAndOrg locks a user, then an organization, in the order every
+// write takes them (see Tx.LockUser), and returns the user.
+func lockUserAndOrg(ctx context.Context, tx Tx, userID, orgID uuid.UUID) (User, error) {
+	u, err := tx.LockUser(ctx, userID)
+	if err != nil {
+		return User{}, err
+	}
+	return u, tx.LockOrganization(ctx, orgID)
 }
 
 // ResetSecurityPolicy turns an organization's security policy off (the
