@@ -316,6 +316,14 @@ func (a *app) linkGone(w http.ResponseWriter) {
 // useLink uses up a sign-in link: it signs the user up on its first visit
 // (the link proves the mailbox, so the address is verified), starts a
 // session and clears the nonce cookie.
+//
+// An account that holds the address unverified was made by whoever typed
+// the address, through another sign-up path sharing the database: the
+// link proves the mailbox, not who made that account, whose maker may
+// hold a password to it. So the owner is never signed in to it, nor is it
+// confirmed (which would hand its maker a verified account, and the
+// address's domain): it is erased, and the owner signed up afresh, as
+// tenancy's SignUp documentation asks.
 func (a *app) useLink(w http.ResponseWriter, r *http.Request, token string) {
 	a.mu.Lock()
 	l, ok := a.pending[token]
@@ -327,6 +335,13 @@ func (a *app) useLink(w http.ResponseWriter, r *http.Request, token string) {
 	}
 	ctx := r.Context()
 	u, err := a.svc.UserByEmail(ctx, l.Email)
+	if err == nil && !u.EmailVerified {
+		a.log.Info("erasing an unverified account that held the address", "email", u.Email)
+		err = a.svc.DeleteUser(ctx, u.ID)
+		if err == nil {
+			err = tenancy.ErrNotFound
+		}
+	}
 	switch {
 	case errors.Is(err, tenancy.ErrNotFound):
 		res, err := a.svc.SignUp(ctx, tenancy.SignUpRequest{Email: l.Email, Name: l.Name, EmailVerified: true})
@@ -343,11 +358,6 @@ func (a *app) useLink(w http.ResponseWriter, r *http.Request, token string) {
 	case err != nil:
 		a.fail(w, r, err)
 		return
-	case !u.EmailVerified:
-		if _, err := a.svc.ConfirmEmail(ctx, u.ID); err != nil {
-			a.fail(w, r, err)
-			return
-		}
 	}
 	a.startSession(w, session{UserID: u.ID.String(), MFA: l.MFA, At: time.Now().UnixNano()})
 	http.SetCookie(w, &http.Cookie{Name: nonceCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})

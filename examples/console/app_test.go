@@ -270,6 +270,37 @@ func TestSignInLinkFromAnotherBrowserAsksFirst(t *testing.T) {
 	assert.Equal(t, http.StatusGone, resp.StatusCode)
 }
 
+// An account someone signed up, unverified, with another person's
+// address (through another sign-up path sharing the database, say one
+// with a password) is not the owner's: a sign-in link to the address
+// proves the mailbox, not who created the account. The link's owner is
+// never signed in to it, and it is not confirmed, which would hand its
+// creator a verified account (and the address's domain): it is erased,
+// and the owner signed up afresh.
+func TestSignInNeverTakesOverAnUnverifiedAccount(t *testing.T) {
+	srv, mail, svc := testApp(t)
+	squat, err := svc.SignUp(t.Context(), tenancy.SignUpRequest{Email: "ceo@acme.com", ExternalID: "password|mallory"})
+	require.NoError(t, err)
+
+	c := client(t, srv)
+	fetch(t, c, http.MethodPost, srv.URL+"/signin", url.Values{"email": {"ceo@acme.com"}})
+	resp, _ := fetch(t, c, http.MethodGet, mail.last(t, "ceo@acme.com"), nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	_, err = svc.User(t.Context(), squat.User.ID)
+	require.ErrorIs(t, err, tenancy.ErrNotFound, "the unverified account is erased")
+	_, err = svc.UserByExternalID(t.Context(), "password|mallory")
+	require.ErrorIs(t, err, tenancy.ErrNotFound)
+	owner, err := svc.UserByEmail(t.Context(), "ceo@acme.com")
+	require.NoError(t, err)
+	assert.True(t, owner.EmailVerified)
+	orgs, err := svc.AdminOrganizations(t.Context(), owner.ID)
+	require.NoError(t, err)
+	require.Len(t, orgs, 1, "the owner's verified sign-up claims acme.com")
+	_, body := fetch(t, c, http.MethodGet, srv.URL+"/signin", nil)
+	assert.Contains(t, body, "signed in as <strong>ceo@acme.com</strong>")
+}
+
 func TestMFACheckboxMakesAnMFASession(t *testing.T) {
 	srv, mail, svc := testApp(t)
 	c := client(t, srv)
