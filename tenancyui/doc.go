@@ -15,7 +15,10 @@
 //	mux.Handle("/console/", http.StripPrefix("/console", ui))
 //
 // The host keeps its authentication: the tenancyhttp.Authenticator turns a
-// request into the acting session. Requests without a session are sent to
+// request into the acting session. Its AuthenticatedAt is when the session
+// signed in, the same on every request of the session: each form's CSRF
+// token is bound to it (below), and the organization's MaxSessionAge
+// measures it. A time taken per request fails every form. Requests without a session are sent to
 // the WithSignIn page (with a "next" parameter to come back), or get a
 // "sign in" page. The invitation page opened from a link previews the
 // invitation to anyone holding the link.
