@@ -278,3 +278,42 @@ func ExampleService_SignUp_unverifiedHolder() {
 	// ceo@acme.com true
 	// true
 }
+
+// RequireSSO cannot tell one identity provider from another: the host
+// sets Actor.SSO for the organization a call acts in, from the provider
+// that organization uses. Ann, Acme's admin and a member at Globex,
+// signed in through Acme's provider; Globex requires its own.
+func ExampleActor_sso() {
+	ctx := context.Background()
+	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
+	ann, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ann@acme.com", EmailVerified: true})
+	olga, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "olga@globex.com", EmailVerified: true})
+	acme, globex := ann.Organization.ID, olga.Organization.ID
+	olgaSSO := session(olga.User)
+	olgaSSO.SSO = true
+	ws, _ := svc.CreateWorkspace(ctx, olgaSSO, globex, "Partners")
+	_, _ = svc.AddMember(ctx, olgaSSO, ws.ID, ann.User.ID, tenancy.RoleMember)
+	_, _ = svc.SetSecurityPolicy(ctx, olgaSSO, globex, tenancy.SecurityPolicy{RequireSSO: true})
+
+	// The host's own records: each organization's identity provider, and
+	// the one Ann's session signed in through.
+	providers := map[uuid.UUID]string{acme: "okta:acme", globex: "entra:globex"}
+	signedInThrough := "okta:acme"
+	actorIn := func(org uuid.UUID) tenancy.Actor {
+		a := session(ann.User)
+		a.SSO = providers[org] == signedInThrough
+		return a
+	}
+	for _, org := range []uuid.UUID{acme, globex} {
+		_, err := svc.Organization(ctx, actorIn(org), org)
+		var denied *tenancy.DeniedError
+		if errors.As(err, &denied) {
+			fmt.Println(providers[org], denied.Code())
+			continue
+		}
+		fmt.Println(providers[org], err)
+	}
+	// Output:
+	// okta:acme <nil>
+	// entra:globex sso_required
+}

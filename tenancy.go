@@ -79,12 +79,27 @@ func New(store Store, opts ...Option) *Service {
 }
 
 // Actor is the acting session, as the host's authentication layer vouches
-// for it.
+// for it. The Service checks these facts against the organization's
+// SecurityPolicy; it cannot check the facts themselves.
 type Actor struct {
-	UserID          uuid.UUID
-	MFA, SSO        bool
+	UserID uuid.UUID
+	// MFA reports that the session's sign-in used a second factor. SSO
+	// reports that it signed in through the single sign-on of the
+	// organization the call acts in: RequireSSO cannot tell one identity
+	// provider from another, so a host whose users hold roles in several
+	// organizations sets SSO from the provider that organization uses,
+	// not from the session alone, or a session through one organization's
+	// SSO passes another's.
+	MFA, SSO bool
+	// AuthenticatedAt is when the user last proved its identity (password,
+	// identity provider, link), not when the session or its token was last
+	// refreshed, which would keep MaxSessionAge from ever denying. The zero
+	// time fails any MaxSessionAge.
 	AuthenticatedAt time.Time
-	IP              netip.Addr
+	// IP is the client's address; behind a proxy, the one the host's own
+	// proxy reports, never a header the client can set. The zero Addr fails
+	// any AllowedIPs.
+	IP netip.Addr
 }
 
 // Logger returns the Service's logger (WithLogger), for packages that
