@@ -317,3 +317,42 @@ func ExampleActor_sso() {
 	// okta:acme <nil>
 	// entra:globex sso_required
 }
+
+// An invitee without an account opens the link: the accept page previews
+// the invitation, the invitee signs up with the invited address (here
+// with a password, so unverified) and accepts with the token. Accepting
+// does not verify the address, and the host must not confirm it because
+// of the token, which the inviter may hold too: it confirms the address
+// with its own link, mailed to it.
+func ExampleService_AcceptInvitation_signedOut() {
+	ctx := context.Background()
+	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
+	ann, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ann@acme.com", Name: "Ann", EmailVerified: true})
+	ws, _ := svc.CreateWorkspace(ctx, session(ann.User), ann.Organization.ID, "Marketing")
+	_, token, _ := svc.Invite(ctx, session(ann.User), ws.ID, "dan@initech.com", tenancy.RoleMember)
+
+	preview, err := svc.InvitationByToken(ctx, token) // no session needed
+	if err != nil {
+		panic(err)
+	}
+	dan, err := svc.SignUp(ctx, tenancy.SignUpRequest{Email: preview.Invitation.Email, Name: "Dan"})
+	if err != nil {
+		panic(err)
+	}
+	m, err := svc.AcceptInvitation(ctx, session(dan.User), token)
+	if err != nil {
+		panic(err)
+	}
+	u, _ := svc.User(ctx, dan.User.ID)
+	fmt.Println(m.Email, "is a", m.Role, "of", preview.WorkspaceName, "verified:", u.EmailVerified)
+
+	// Later, Dan opens the confirmation link the host mailed to his address.
+	res, err := svc.ChangeEmail(ctx, dan.User.ID, "dan@initech.com", true)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("verified:", res.User.EmailVerified, "created", res.Organization.Domain)
+	// Output:
+	// dan@initech.com is a member of Marketing verified: false
+	// verified: true created initech.com
+}

@@ -148,10 +148,14 @@ func invitationByToken(ctx context.Context, r Reader, token string) (InvitationR
 
 // AcceptInvitation makes the actor a member of the invitation's workspace,
 // with its role, and consumes the invitation. The actor must be the
-// signed-up user whose email equals the invitation's (holding the token
-// proves the mailbox, so the address need not be verified yet), its
-// session must satisfy the organization's security policy, and the
-// inviter must still be able to grant the role.
+// signed-up user whose email equals the invitation's, its session must
+// satisfy the organization's security policy, and the inviter must still
+// be able to grant the role. The address need not be verified, so that
+// an invitee may sign up from the link and accept at once; accepting does
+// not verify it, and the host must not confirm it on the strength of the
+// token: the inviter may hold the token too (Invite returns it, and
+// tenancyhttp and tenancyui hand it to the inviter), and may have signed
+// up with the address itself.
 //
 // It returns ErrInvitation for a token that is malformed, unknown,
 // revoked, replaced, expired, already used, addressed to another email, or
