@@ -356,3 +356,44 @@ func ExampleService_AcceptInvitation_signedOut() {
 	// dan@initech.com is a member of Marketing verified: false
 	// verified: true created initech.com
 }
+
+// At each sign-in through an identity provider, the host finds the user
+// by the provider's subject and gives it the address the provider vouches
+// for. Here the provider reports a new address, which someone else took
+// meanwhile with an unverified sign-up: as at sign-up, the host erases
+// that account rather than hand the address's owner over to it.
+func ExampleService_ChangeEmail_identityProvider() {
+	ctx := context.Background()
+	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
+	_, _ = svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ann@gmail.com", EmailVerified: true, ExternalID: "oidc|ann"})
+	_, _ = svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ann@initech.com", ExternalID: "password|mallory"})
+
+	signIn := func(subject, email string) (tenancy.User, error) {
+		u, err := svc.UserByExternalID(ctx, subject)
+		if err != nil {
+			return tenancy.User{}, err // not signed up yet: SignUp
+		}
+		res, err := svc.ChangeEmail(ctx, u.ID, email, true)
+		if errors.Is(err, tenancy.ErrAlreadyExists) {
+			holder, lookupErr := svc.UserByEmail(ctx, email)
+			if lookupErr != nil || holder.EmailVerified {
+				return tenancy.User{}, err // another account proved it: never merge
+			}
+			if err := svc.DeleteUser(ctx, holder.ID); err != nil {
+				return tenancy.User{}, err
+			}
+			res, err = svc.ChangeEmail(ctx, u.ID, email, true)
+		}
+		return res.User, err
+	}
+	u, err := signIn("oidc|ann", "ann@gmail.com") // unchanged: nothing happens
+	fmt.Println(u.Email, err)
+	u, err = signIn("oidc|ann", "Ann@Initech.com")
+	fmt.Println(u.Email, u.EmailVerified, err)
+	_, err = svc.UserByExternalID(ctx, "password|mallory")
+	fmt.Println(errors.Is(err, tenancy.ErrNotFound))
+	// Output:
+	// ann@gmail.com <nil>
+	// ann@initech.com true <nil>
+	// true
+}

@@ -213,6 +213,46 @@ func TestUnverifiedUsersCannotBeOrgAdmins(t *testing.T) {
 	require.NoError(t, f.svc.GrantOrgAdmin(f.ctx, owner, org.ID, res.User.ID))
 }
 
+// An Organization Admin holds a verified address, also after changing
+// it: an admin who changed, unverified, to someone else's address would
+// hold that address as the organization's last admin, which DeleteUser
+// cannot erase, and its owner could never sign up. The admin proves the
+// new address first.
+func TestOrgAdminsChangeOnlyToVerifiedAddresses(t *testing.T) {
+	f := newFixture(t)
+	owner, org := f.founder("ann@acme.com")
+	err := f.unchanged(uuid.Nil, func() error {
+		_, err := f.svc.ChangeEmail(f.ctx, owner.UserID, "ceo@globex.com", false)
+		return err
+	})
+	require.ErrorIs(t, err, tenancy.ErrInvalidInput)
+	u, err := f.svc.User(f.ctx, owner.UserID)
+	require.NoError(t, err)
+	assert.Equal(t, "ann@acme.com", u.Email)
+	assert.True(t, u.EmailVerified)
+
+	res, err := f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: "ceo@globex.com", EmailVerified: true})
+	require.NoError(t, err, "the address stays free for its owner")
+	assert.True(t, res.CreatedOrganization)
+
+	_, err = f.svc.ChangeEmail(f.ctx, owner.UserID, "ann@acme.com", false)
+	require.NoError(t, err, "the current address, unchanged, changes nothing")
+	changed, err := f.svc.ChangeEmail(f.ctx, owner.UserID, "ann.smith@acme.com", true)
+	require.NoError(t, err, "a proven address is fine")
+	assert.True(t, changed.User.EmailVerified)
+	admins, err := f.svc.AdminOrganizations(f.ctx, owner.UserID)
+	require.NoError(t, err)
+	require.Len(t, admins, 1)
+	assert.Equal(t, org.ID, admins[0].ID)
+
+	// Once no longer an Organization Admin, the user may change as anyone.
+	bob := f.user("bob@acme.com")
+	require.NoError(t, f.svc.GrantOrgAdmin(f.ctx, owner, org.ID, bob.UserID))
+	require.NoError(t, f.svc.RevokeOrgAdmin(f.ctx, bob, org.ID, owner.UserID))
+	_, err = f.svc.ChangeEmail(f.ctx, owner.UserID, "ann@initech.com", false)
+	require.NoError(t, err)
+}
+
 // Finding 7: forged cursors are invalid input, never a store failure.
 func TestForgedCursorsAreInvalidInput(t *testing.T) {
 	f := newFixture(t)

@@ -1136,6 +1136,8 @@ func (m *model) run(t mTester, op mOp) {
 			want = tenancy.ErrNotFound
 		case u.email == e.addr && (u.verified || !op.Flag):
 			noop = true
+		case !op.Flag && slices.ContainsFunc(m.orgs, func(o *mOrg) bool { return !o.deleted && o.admins[op.User] }):
+			want = tenancy.ErrInvalidInput // an Organization Admin's address is verified
 		case u.email != e.addr && m.userByEmail(e.addr) >= 0:
 			want = tenancy.ErrAlreadyExists
 		}

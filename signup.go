@@ -58,7 +58,11 @@ const MaxExternalIDLength = 255
 // to that account nor ConfirmEmail it, since its creator may hold a
 // password or an identity-provider link to it: it erases the unverified
 // holder (UserByEmail, then DeleteUser) and signs the owner up again, as
-// the example shows.
+// the example shows. A verified ChangeEmail meets the same case, and the
+// same answer (ExampleService_ChangeEmail_identityProvider). DeleteUser
+// refuses, with ErrLastAdmin, a holder that is a workspace's last Admin
+// (an invitee that accepted unverified): the workspace needs another
+// Admin first.
 func (s *Service) SignUp(ctx context.Context, r SignUpRequest) (SignUpResult, error) {
 	email, err := ParseEmail(r.Email)
 	if err != nil {

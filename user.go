@@ -94,9 +94,16 @@ func (s *Service) RenameUser(ctx context.Context, userID uuid.UUID, name string)
 // which names the former address, goes to no organization's log, not even
 // that of an organization the change makes the user join or create.
 // Changing to the current address changes nothing, unless it confirms it.
-// It returns ErrInvalidEmail for a malformed address, ErrNotFound if the
-// user does not exist, and ErrAlreadyExists if another user has the
-// address.
+// An Organization Admin changes only to a proven address, as only a
+// verified user can be one (GrantOrgAdmin). It returns ErrInvalidEmail
+// for a malformed address, ErrInvalidInput for an unverified change by an
+// Organization Admin, ErrNotFound if the user does not exist, and
+// ErrAlreadyExists if another user has the address (see SignUp for one
+// holding it unverified).
+//
+// A host that signs users in through an identity provider may call it at
+// every sign-in with the address the provider vouches for and verified
+// true: an unchanged, verified address changes nothing.
 func (s *Service) ChangeEmail(ctx context.Context, userID uuid.UUID, email string, verified bool) (SignUpResult, error) {
 	addr, err := ParseEmail(email)
 	if err != nil {
@@ -113,6 +120,18 @@ func (s *Service) ChangeEmail(ctx context.Context, userID uuid.UUID, email strin
 		from := u.Email
 		if from == addr.String() && (u.EmailVerified || !verified) {
 			return SignUpResult{User: u}, nil
+		}
+		if !verified {
+			// An Organization Admin's address is verified (GrantOrgAdmin):
+			// held unverified, someone else's address would stay with the
+			// organization's last admin, whom DeleteUser cannot erase.
+			admin, err := tx.AdminOrganizations(ctx, userID)
+			if err != nil {
+				return SignUpResult{}, err
+			}
+			if len(admin) > 0 {
+				return SignUpResult{}, invalid("an Organization Admin's address must be verified: prove the new address, then change to it")
+			}
 		}
 		u.Email, u.EmailVerified = addr.String(), verified
 		if err := tx.UpdateUser(ctx, u); err != nil {
