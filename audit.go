@@ -21,36 +21,39 @@ type AuditEvent struct {
 	Details                                   map[string]string
 }
 
-// Audit event actions.
+// Audit event actions, each with the Details keys it sets. Every event of
+// an Operator call also sets DetailBy and DetailNote. An email detail is
+// the address when the event was recorded; DeleteUser removes an erased
+// user's.
 const (
-	EventUserSignedUp          = "user.signed_up"
-	EventUserEmailConfirmed    = "user.email_confirmed"
-	EventOrganizationCreated   = "organization.created"
-	EventOrganizationRenamed   = "organization.renamed"
-	EventBillingChanged        = "organization.billing_changed"
-	EventSecurityPolicyChanged = "organization.security_policy_changed"
-	EventOrgAdminGranted       = "org_admin.granted"
-	EventOrgAdminRevoked       = "org_admin.revoked"
-	EventUserRemovedFromOrg    = "organization.user_removed"
-	EventWorkspaceCreated      = "workspace.created"
-	EventWorkspaceRenamed      = "workspace.renamed"
-	EventWorkspaceDeleted      = "workspace.deleted"
-	EventMemberAdded           = "member.added"
-	EventMemberRoleChanged     = "member.role_changed"
-	EventMemberRemoved         = "member.removed"
-	EventInvitationCreated     = "invitation.created"
-	EventInvitationAccepted    = "invitation.accepted"
-	EventInvitationRevoked     = "invitation.revoked"
-	EventInvitationDeclined    = "invitation.declined"
-	EventUserRenamed           = "user.renamed"
-	EventUserEmailChanged      = "user.email_changed"
-	EventUserDeleted           = "user.deleted"
-	EventUserLeftOrg           = "organization.user_left"
-	EventOrganizationDeleted   = "organization.deleted"
-	EventDomainChanged         = "organization.domain_changed"
+	EventUserSignedUp          = "user.signed_up"                       // email
+	EventUserEmailConfirmed    = "user.email_confirmed"                 // email
+	EventOrganizationCreated   = "organization.created"                 // name, domain
+	EventOrganizationRenamed   = "organization.renamed"                 // from, to
+	EventBillingChanged        = "organization.billing_changed"         // email, customer_ref: the new details
+	EventSecurityPolicyChanged = "organization.security_policy_changed" // the whole new policy (see SetSecurityPolicy)
+	EventOrgAdminGranted       = "org_admin.granted"                    // email
+	EventOrgAdminRevoked       = "org_admin.revoked"                    // email
+	EventUserRemovedFromOrg    = "organization.user_removed"            // email, org_admin, workspaces, invitations_revoked
+	EventWorkspaceCreated      = "workspace.created"                    // name
+	EventWorkspaceRenamed      = "workspace.renamed"                    // from, to
+	EventWorkspaceDeleted      = "workspace.deleted"                    // name
+	EventMemberAdded           = "member.added"                         // email, role; via, for an invitation or auto-join
+	EventMemberRoleChanged     = "member.role_changed"                  // email, from, to
+	EventMemberRemoved         = "member.removed"                       // email, role, invitations_revoked
+	EventInvitationCreated     = "invitation.created"                   // email, role
+	EventInvitationAccepted    = "invitation.accepted"                  // email, role
+	EventInvitationRevoked     = "invitation.revoked"                   // email, role; reason, when the inviter lost the right
+	EventInvitationDeclined    = "invitation.declined"                  // email, role
+	EventUserRenamed           = "user.renamed"                         // from, to: display names
+	EventUserEmailChanged      = "user.email_changed"                   // from, to, verified
+	EventUserDeleted           = "user.deleted"                         // org_admin, workspaces, invitations_revoked
+	EventUserLeftOrg           = "organization.user_left"               // email, org_admin, workspaces, invitations_revoked
+	EventOrganizationDeleted   = "organization.deleted"                 // name, domain
+	EventDomainChanged         = "organization.domain_changed"          // from, to ("" for none)
 )
 
-// Keys of AuditEvent.Details. Each event documents which it sets.
+// Keys of AuditEvent.Details. Each event action lists those it sets.
 const (
 	DetailEmail    = "email"     // the address of the user or invitation concerned
 	DetailRole     = "role"      // a role granted, held or invited to
@@ -64,8 +67,12 @@ const (
 	DetailReason   = "reason"    // why the library did something on its own, such as ReasonInviterLostRights
 	DetailOrgAdmin = "org_admin" // "true" if an Organization Admin role was dropped
 
-	DetailWorkspaces         = "workspaces"          // how many workspace roles were dropped
-	DetailInvitationsRevoked = "invitations_revoked" // how many invitations were revoked with the change
+	DetailWorkspaces = "workspaces" // how many workspace roles were dropped
+	// DetailInvitationsRevoked counts the invitations to the user's
+	// addresses deleted with the change (for user.deleted, those by the
+	// user too). The invitations the user issued and can no longer grant
+	// are revoked after it, each with its own invitation.revoked.
+	DetailInvitationsRevoked = "invitations_revoked"
 )
 
 // Values of some Details entries.
@@ -115,6 +122,12 @@ func (r *recorder) record(ctx context.Context, tx Tx, e AuditEvent) error {
 // holds no role in it, ErrForbidden if the actor lacks the permission or
 // its session fails the organization's policy, and ErrInvalidInput
 // for a bad page.
+//
+// An event names its actor by ID. Name it from what the organization may
+// know: its users' addresses (OrganizationUsers), else the address the
+// event recorded, where the actor acted on itself or on an invitation to
+// it. User(ActorID) would show the current address of an account that
+// left the organization, or of an invitee that declined and never joined.
 func (s *Service) AuditLog(ctx context.Context, a Actor, orgID uuid.UUID, p Page) (List[AuditEvent], error) {
 	return listPage(ctx, s, p, cursorAudit, func() error {
 		_, err := s.authorize(ctx, s.store, a, ActionViewAuditLog, InOrganization(orgID))
