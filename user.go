@@ -152,8 +152,10 @@ func (s *Service) ChangeEmail(ctx context.Context, userID uuid.UUID, email strin
 // user.email_changed events record them), are removed from the details of
 // every audit event (IDs stay). A former address that another user holds
 // now is kept: it names that user in events since, which the log cannot
-// tell from the deleted user's. Each organization where it held a role,
-// or had invitations, records user.deleted. It returns ErrNotFound if the user does not exist
+// tell from the deleted user's. Display names are not removed: the
+// user's user.renamed events, in no organization's log (OrgID uuid.Nil),
+// keep the names it had. Each organization where it held a role, or had
+// invitations, records user.deleted. It returns ErrNotFound if the user does not exist
 // and ErrLastAdmin, changing nothing, if it is the last admin of a
 // workspace or the last Organization Admin of an organization: hand those
 // over first (or delete the organization through the Operator).
