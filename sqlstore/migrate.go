@@ -102,7 +102,12 @@ func (d *dialect) migrations() ([]migration, error) {
 // tenancy.ErrInvalidInput if d is the zero Dialect.
 //
 // Open runs Migrate; hosts that open their own pool for New run it at
-// start-up or from their own deployment tooling.
+// start-up or from their own deployment tooling, after each upgrade of
+// this package and before its code serves. A host with a migration tool
+// of its own calls Migrate from it (outside a transaction: each migration
+// takes its own) rather than copy the SQL files, which are not the whole
+// schema (0004 and 0008 are Go), and keeps the tenancy_* tables out of
+// any schema the tool declares or compares.
 func Migrate(ctx context.Context, db *sql.DB, d Dialect) error {
 	if d.d == nil {
 		return fmt.Errorf("%w: sqlstore: zero Dialect: use sqlstore.SQLite or sqlstore.Postgres", tenancy.ErrInvalidInput)

@@ -127,10 +127,13 @@ func openPool(ctx context.Context, p Pool, from string) (*Store, error) {
 //
 // Without _txlock=immediate, transactions of other processes may fail
 // with SQLITE_BUSY instead of waiting (Update retries them a few times).
-// For PostgreSQL, use github.com/jackc/pgx/v5/stdlib. A Store from New
-// does not pipeline its transactions as one from Open does (see
+// For PostgreSQL, use github.com/jackc/pgx/v5/stdlib (stdlib.OpenDBFromPool
+// over a pgxpool.Pool works). Its connections plan with the server's
+// random_page_cost, which Open sets to 1.1 (package sqlstore/postgres
+// says why): set it in the pool's RuntimeParams, or for the role. A Store
+// from New does not pipeline its transactions as one from Open does (see
 // Pipeliner): each statement, BEGIN and COMMIT included, is a round trip
-// of its own. It returns an error matching tenancy.ErrInvalidInput if db
+// of its own. New does not check the schema. It returns an error matching tenancy.ErrInvalidInput if db
 // is nil or d is the zero Dialect.
 func New(db *sql.DB, d Dialect) (*Store, error) {
 	switch {
