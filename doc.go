@@ -37,7 +37,8 @@
 //
 // # Authorization
 //
-// Every Service method takes the acting session (Actor) and authorizes it
+// Every Service method inside an organization takes the acting session
+// (Actor) and authorizes it
 // against a Policy: by default, the Member / Admin / Org Admin matrix of
 // the product, with Organization Admins holding Admin rights in every
 // workspace of their organization. The organization's SecurityPolicy (MFA,
@@ -55,9 +56,11 @@
 // # Support
 //
 // Operator is the support staff's API: creating organizations, and the way
-// out of vanished admins (GrantOrgAdmin), lockouts (ResetSecurityPolicy),
-// squatted domains (TransferDomain) and departed customers
-// (DeleteOrganization). Every call is audited with the operator's note.
+// out of vanished admins (GrantOrgAdmin), hostile or departed ones
+// (RemoveFromOrganization, after GrantOrgAdmin for a trusted admin),
+// lockouts (ResetSecurityPolicy), squatted domains (TransferDomain) and
+// departed customers (DeleteOrganization). Every call is audited with the
+// operator's note.
 //
 // # Audit log
 //

@@ -397,3 +397,41 @@ func ExampleService_ChangeEmail_identityProvider() {
 	// ann@initech.com true <nil>
 	// true
 }
+
+// Support evicts a departed admin: it restores a trusted admin first,
+// who makes someone else the Admin of the workspace the departed one ran
+// alone, then removes the departed admin, whose pending invitations go
+// with it.
+func ExampleOperator_RemoveFromOrganization() {
+	ctx := context.Background()
+	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
+	ann, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ann@acme.com", EmailVerified: true})
+	bob, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "bob@acme.com", EmailVerified: true})
+	orgID := ann.Organization.ID
+	ws, _ := svc.CreateWorkspace(ctx, session(ann.User), orgID, "Finance")
+	_, token, _ := svc.Invite(ctx, session(ann.User), ws.ID, "accomplice@gmail.com", tenancy.RoleAdmin)
+
+	op := svc.Operator()
+	err := op.RemoveFromOrganization(ctx, orgID, ann.User.ID, "ticket 88: Ann left")
+	fmt.Println("remove:", errors.Is(err, tenancy.ErrLastAdmin))
+	fmt.Println("grant:", op.GrantOrgAdmin(ctx, orgID, bob.User.ID, "ticket 88: Bob takes over"))
+	err = op.RemoveFromOrganization(ctx, orgID, ann.User.ID, "ticket 88: Ann left")
+	fmt.Println("remove:", errors.Is(err, tenancy.ErrLastAdmin)) // Ann is Finance's only Admin
+	_, _ = svc.AddMember(ctx, session(bob.User), ws.ID, bob.User.ID, tenancy.RoleAdmin)
+	fmt.Println("remove:", op.RemoveFromOrganization(ctx, orgID, ann.User.ID, "ticket 88: Ann left"))
+
+	_, err = svc.InvitationByToken(ctx, token)
+	fmt.Println("Ann's invitation:", errors.Is(err, tenancy.ErrInvitation))
+	log, _ := svc.AuditLog(ctx, session(bob.User), orgID, tenancy.Page{Limit: 2})
+	for _, e := range log.Items {
+		fmt.Println(e.Action, e.Details[tenancy.DetailEmail], e.Details[tenancy.DetailReason])
+	}
+	// Output:
+	// remove: true
+	// grant: <nil>
+	// remove: true
+	// remove: <nil>
+	// Ann's invitation: true
+	// invitation.revoked accomplice@gmail.com inviter_lost_rights
+	// organization.user_removed ann@acme.com
+}
