@@ -59,10 +59,12 @@ const MaxExternalIDLength = 255
 // password or an identity-provider link to it: it erases the unverified
 // holder (UserByEmail, then DeleteUser) and signs the owner up again, as
 // the example shows. A verified ChangeEmail meets the same case, and the
-// same answer (ExampleService_ChangeEmail_identityProvider). DeleteUser
-// refuses, with ErrLastAdmin, a holder that is a workspace's last Admin
-// (an invitee that accepted unverified): the workspace needs another
-// Admin first.
+// same answer (ExampleService_ChangeEmail_identityProvider). Erasing the
+// holder deletes the pending invitations to the address, the owner's
+// included (the owner needs new ones), and removes the address from the
+// audit log. DeleteUser refuses, with ErrLastAdmin, a holder that is a
+// workspace's last Admin (an invitee that accepted unverified): the
+// workspace needs another Admin first.
 func (s *Service) SignUp(ctx context.Context, r SignUpRequest) (SignUpResult, error) {
 	email, err := ParseEmail(r.Email)
 	if err != nil {
