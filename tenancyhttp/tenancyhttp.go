@@ -106,9 +106,11 @@ type Problem struct {
 	// last_admin, lockout, invitation_invalid, unauthenticated, internal;
 	// and, from NewAPI only, method_not_allowed.
 	Code string `json:"code"`
-	// Denial is the decision's DenialCode on a forbidden problem (and on a
-	// not_found one caused by a missing role): mfa_required tells a UI to
-	// ask for a multi-factor step-up, session_too_old for a fresh sign-in.
+	// Denial is the decision's DenialCode on a forbidden problem:
+	// mfa_required tells a UI to ask for a multi-factor step-up,
+	// session_too_old for a fresh sign-in. A not_found problem has none,
+	// also when a missing role caused it, so that it reads as an unknown
+	// ID does.
 	Denial tenancy.DenialCode `json:"denial,omitempty"`
 }
 
