@@ -35,7 +35,7 @@ func Example() {
 		if !ok {
 			return tenancy.Actor{}, tenancyhttp.ErrUnauthenticated
 		}
-		ap, _ := netip.ParseAddrPort(r.RemoteAddr) // behind a proxy: the client address it forwards
+		ap, _ := netip.ParseAddrPort(r.RemoteAddr) // behind a proxy: the address it appends, not one the client sent
 		a.IP = ap.Addr()
 		return a, nil
 	}

@@ -144,6 +144,9 @@ func (a *app) authenticate(r *http.Request) (tenancy.Actor, error) {
 		return tenancy.Actor{}, tenancyhttp.ErrUnauthenticated
 	}
 	act := tenancy.Actor{UserID: id, MFA: s.MFA, AuthenticatedAt: time.Unix(0, s.At)}
+	// Behind a proxy, RemoteAddr is the proxy's: a host there takes the
+	// address its proxy appends to X-Forwarded-For (never one the client
+	// sent), or every client passes, or fails, an AllowedIPs alike.
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		act.IP = ap.Addr().Unmap()
 	}
