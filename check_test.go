@@ -151,6 +151,66 @@ func TestSetSecurityPolicyLockout(t *testing.T) {
 	}
 }
 
+// TestSSOCountsOnlyInItsOrganization: a session that went through one
+// organization's single sign-on (Actor.SSOOrg) passes RequireSSO there
+// and nowhere else, on every path that checks a session: decisions in a
+// workspace or the organization, accepting an invitation, and the
+// lockout check of a new policy.
+func TestSSOCountsOnlyInItsOrganization(t *testing.T) {
+	f := newFixture(t)
+	ann, acme := f.founder("ann@acme.com")
+	olga, globex := f.founder("olga@globex.com")
+	sso := func(a tenancy.Actor, org uuid.UUID) tenancy.Actor {
+		a.SSO, a.SSOOrg = true, org
+		return a
+	}
+	ws := f.workspace(olga, globex.ID, "Partners")
+	f.member(olga, ws.ID, ann, tenancy.RoleMember)
+	_, err := f.svc.SetSecurityPolicy(f.ctx, sso(olga, acme.ID), globex.ID, tenancy.SecurityPolicy{RequireSSO: true})
+	require.ErrorIs(t, err, tenancy.ErrLockout, "Olga's session went through Acme's SSO, not Globex's")
+	_, err = f.svc.SetSecurityPolicy(f.ctx, sso(olga, globex.ID), globex.ID, tenancy.SecurityPolicy{RequireSSO: true})
+	require.NoError(t, err)
+
+	for _, c := range []struct {
+		name  string
+		actor tenancy.Actor
+		code  tenancy.DenialCode
+	}{
+		{"through Globex's SSO", sso(ann, globex.ID), ""},
+		{"through Acme's SSO", sso(ann, acme.ID), tenancy.DeniedSSO},
+		{"SSO of no organization named", sso(ann, uuid.Nil), ""},
+		{"no SSO", ann, tenancy.DeniedSSO},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := f.svc.Check(f.ctx, c.actor, tenancy.ActionViewWorkspace, tenancy.InWorkspace(ws.ID))
+			require.NoError(t, err)
+			assert.Equal(t, c.code == "", d.Allowed)
+			assert.Equal(t, c.code, d.Code)
+			_, err = f.svc.Organization(f.ctx, c.actor, globex.ID)
+			var denied *tenancy.DeniedError
+			if c.code == "" {
+				require.NoError(t, err)
+			} else if assert.ErrorAs(t, err, &denied) {
+				assert.Equal(t, c.code, denied.Code())
+			}
+		})
+	}
+
+	bob := f.user("bob@gmail.com")
+	_, token, err := f.svc.Invite(f.ctx, sso(olga, globex.ID), ws.ID, "bob@gmail.com", tenancy.RoleMember)
+	require.NoError(t, err)
+	err = f.unchanged(globex.ID, func() error {
+		_, err := f.svc.AcceptInvitation(f.ctx, sso(bob, acme.ID), token)
+		return err
+	})
+	require.ErrorIs(t, err, tenancy.ErrForbidden)
+	_, err = f.svc.AcceptInvitation(f.ctx, sso(bob, globex.ID), token)
+	require.NoError(t, err)
+	d, err := f.svc.Check(f.ctx, sso(ann, acme.ID), tenancy.ActionViewWorkspace, tenancy.InOrganization(acme.ID))
+	require.NoError(t, err)
+	assert.True(t, d.Allowed, "Acme sets no requirement")
+}
+
 func TestCheckDoesNotAllocateOnMemstore(t *testing.T) {
 	f := newFixtureOn(t, memstore.New())
 	admin, org := f.founder("ann@acme.com")

@@ -280,9 +280,10 @@ func ExampleService_SignUp_unverifiedHolder() {
 }
 
 // RequireSSO cannot tell one identity provider from another: the host
-// sets Actor.SSO for the organization a call acts in, from the provider
-// that organization uses. Ann, Acme's admin and a member at Globex,
-// signed in through Acme's provider; Globex requires its own.
+// says through which organization's single sign-on the session went
+// (Actor.SSOOrg), and it counts in that organization only. Ann, Acme's
+// admin and a member at Globex, signed in through Acme's provider; Globex
+// requires its own.
 func ExampleActor_sso() {
 	ctx := context.Background()
 	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
@@ -290,32 +291,31 @@ func ExampleActor_sso() {
 	olga, _ := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "olga@globex.com", EmailVerified: true})
 	acme, globex := ann.Organization.ID, olga.Organization.ID
 	olgaSSO := session(olga.User)
-	olgaSSO.SSO = true
+	olgaSSO.SSO, olgaSSO.SSOOrg = true, globex
 	ws, _ := svc.CreateWorkspace(ctx, olgaSSO, globex, "Partners")
 	_, _ = svc.AddMember(ctx, olgaSSO, ws.ID, ann.User.ID, tenancy.RoleMember)
 	_, _ = svc.SetSecurityPolicy(ctx, olgaSSO, globex, tenancy.SecurityPolicy{RequireSSO: true})
 
-	// The host's own records: each organization's identity provider, and
-	// the one Ann's session signed in through.
-	providers := map[uuid.UUID]string{acme: "okta:acme", globex: "entra:globex"}
-	signedInThrough := "okta:acme"
-	actorIn := func(org uuid.UUID) tenancy.Actor {
-		a := session(ann.User)
-		a.SSO = providers[org] == signedInThrough
-		return a
-	}
+	annSSO := session(ann.User)
+	annSSO.SSO, annSSO.SSOOrg = true, acme // through Acme's identity provider
+	names := map[uuid.UUID]string{acme: "Acme", globex: "Globex"}
 	for _, org := range []uuid.UUID{acme, globex} {
-		_, err := svc.Organization(ctx, actorIn(org), org)
+		_, err := svc.Organization(ctx, annSSO, org)
 		var denied *tenancy.DeniedError
 		if errors.As(err, &denied) {
-			fmt.Println(providers[org], denied.Code())
+			fmt.Println(names[org], denied.Code())
 			continue
 		}
-		fmt.Println(providers[org], err)
+		fmt.Println(names[org], err)
 	}
+	// The same holds in Globex's workspaces, whose organization the host
+	// need not know.
+	_, err := svc.Workspace(ctx, annSSO, ws.ID)
+	fmt.Println(errors.Is(err, tenancy.ErrForbidden))
 	// Output:
-	// okta:acme <nil>
-	// entra:globex sso_required
+	// Acme <nil>
+	// Globex sso_required
+	// true
 }
 
 // An invitee without an account opens the link: the accept page previews

@@ -273,7 +273,7 @@ func (s *Service) accept(ctx context.Context, tx Tx, rec *recorder, a Actor, inv
 		return Member{}, err
 	}
 	f := Facts{OrgID: inv.OrgID, WorkspaceID: inv.WorkspaceID, Policy: &org.Policy}
-	if code, reason := sessionFailure(&org.Policy, &a, rec.now); code != "" {
+	if code, reason := sessionFailure(&org.Policy, org.ID, &a, rec.now); code != "" {
 		return Member{}, s.deny(ctx, a, Decision{Action: actionAcceptInvitation, Reason: reason, Code: code}, f)
 	}
 	if err := s.checkEmailAllowed(ctx, a, f, ActionManageMembers, u.Email); err != nil {

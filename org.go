@@ -111,7 +111,7 @@ func (s *Service) SetSecurityPolicy(ctx context.Context, a Actor, id uuid.UUID, 
 		return Organization{}, err
 	}
 	return s.updateOrganization(ctx, a, id, ActionEditSecurityPolicy, func(o *Organization) (*AuditEvent, error) {
-		if _, reason := sessionFailure(&p, &a, s.clock()); reason != "" {
+		if _, reason := sessionFailure(&p, o.ID, &a, s.clock()); reason != "" {
 			return nil, wrapf(ErrLockout, "%s", reason)
 		}
 		if p.Equal(o.Policy) {

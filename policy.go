@@ -356,7 +356,7 @@ func (p *Policy) gate(d *Decision, f *Facts, a *Actor, act Action, now time.Time
 	case f.OrgAdmin:
 		d.Role = RoleOrgAdmin
 	}
-	if code, reason := sessionFailure(f.securityPolicy(), a, now); code != "" {
+	if code, reason := sessionFailure(f.securityPolicy(), f.OrgID, a, now); code != "" {
 		d.Reason, d.Code = reason, code
 		return wsRole, true
 	}
@@ -406,12 +406,12 @@ func (p *Policy) covers(wsRole Role, orgAdmin bool, r Role) bool {
 }
 
 // sessionFailure returns the code and reason the actor's session fails
-// the organization's requirements, or "" if it passes.
-func sessionFailure(sp *SecurityPolicy, a *Actor, now time.Time) (DenialCode, string) {
+// the requirements of orgID's policy sp, or "" if it passes.
+func sessionFailure(sp *SecurityPolicy, orgID uuid.UUID, a *Actor, now time.Time) (DenialCode, string) {
 	switch {
 	case sp.RequireMFA && !a.MFA:
 		return DeniedMFA, reasonMFA
-	case sp.RequireSSO && !a.SSO:
+	case sp.RequireSSO && (!a.SSO || a.SSOOrg != uuid.Nil && a.SSOOrg != orgID):
 		return DeniedSSO, reasonSSO
 	case sp.MaxSessionAge > 0 && (a.AuthenticatedAt.IsZero() || now.Sub(a.AuthenticatedAt) > sp.MaxSessionAge):
 		return DeniedSessionAge, reasonSessionAge

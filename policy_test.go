@@ -122,6 +122,7 @@ func TestDecideEveryRoleAndAction(t *testing.T) {
 func TestDecideSessionRequirements(t *testing.T) {
 	p := DefaultPolicy()
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	org := uuid.New()
 	good := Actor{UserID: uuid.New(), MFA: true, SSO: true, AuthenticatedAt: now.Add(-time.Minute),
 		IP: netip.MustParseAddr("10.1.2.3")}
 	strict := SecurityPolicy{RequireMFA: true, RequireSSO: true, MaxSessionAge: time.Hour,
@@ -134,6 +135,9 @@ func TestDecideSessionRequirements(t *testing.T) {
 		{"passing session", func(*Actor) {}, ""},
 		{"no MFA", func(a *Actor) { a.MFA = false }, reasonMFA},
 		{"no SSO", func(a *Actor) { a.SSO = false }, reasonSSO},
+		{"SSO through this organization", func(a *Actor) { a.SSOOrg = org }, ""},
+		{"SSO through another organization", func(a *Actor) { a.SSOOrg = uuid.New() }, reasonSSO},
+		{"no SSO, SSOOrg set", func(a *Actor) { a.SSO, a.SSOOrg = false, org }, reasonSSO},
 		{"session too old", func(a *Actor) { a.AuthenticatedAt = now.Add(-2 * time.Hour) }, reasonSessionAge},
 		{"session exactly at max age", func(a *Actor) { a.AuthenticatedAt = now.Add(-time.Hour) }, ""},
 		{"no authentication time", func(a *Actor) { a.AuthenticatedAt = time.Time{} }, reasonSessionAge},
@@ -148,9 +152,9 @@ func TestDecideSessionRequirements(t *testing.T) {
 			c.mutate(&a)
 			// Every role, every action: the session is checked first.
 			for _, f := range []Facts{
-				{WorkspaceID: uuid.New(), WorkspaceRole: RoleMember, OrgMember: true, Policy: &strict},
-				{WorkspaceID: uuid.New(), WorkspaceRole: RoleAdmin, OrgMember: true, Policy: &strict},
-				{OrgAdmin: true, Policy: &strict},
+				{OrgID: org, WorkspaceID: uuid.New(), WorkspaceRole: RoleMember, OrgMember: true, Policy: &strict},
+				{OrgID: org, WorkspaceID: uuid.New(), WorkspaceRole: RoleAdmin, OrgMember: true, Policy: &strict},
+				{OrgID: org, OrgAdmin: true, Policy: &strict},
 			} {
 				for _, act := range []Action{ActionViewWorkspace, ActionCreateSegment, ActionEditSecurityPolicy} {
 					d := p.Decide(f, a, act, now)

@@ -84,13 +84,19 @@ func New(store Store, opts ...Option) *Service {
 type Actor struct {
 	UserID uuid.UUID
 	// MFA reports that the session's sign-in used a second factor. SSO
-	// reports that it signed in through the single sign-on of the
-	// organization the call acts in: RequireSSO cannot tell one identity
-	// provider from another, so a host whose users hold roles in several
-	// organizations sets SSO from the provider that organization uses,
-	// not from the session alone, or a session through one organization's
-	// SSO passes another's.
+	// reports that it signed in through single sign-on: the one of
+	// SSOOrg when that is set, and otherwise of whatever organization a
+	// call acts in.
 	MFA, SSO bool
+	// SSOOrg is the organization whose single sign-on the session went
+	// through. When set, SSO satisfies RequireSSO in that organization
+	// only, so that a sign-in through one organization's identity
+	// provider passes no other's, whatever the call acts on (a host
+	// cannot tell a workspace's organization before the call). With
+	// uuid.Nil, SSO counts in every organization: a host whose users hold
+	// roles in several organizations must then set SSO per call, from the
+	// provider the organization acted in uses.
+	SSOOrg uuid.UUID
 	// AuthenticatedAt is when the user last proved its identity (password,
 	// identity provider, link), not when the session or its token was last
 	// refreshed, which would keep MaxSessionAge from ever denying. The zero
