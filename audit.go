@@ -47,6 +47,7 @@ const (
 	EventInvitationDeclined    = "invitation.declined"                  // email, role
 	EventUserRenamed           = "user.renamed"                         // from, to: display names
 	EventUserEmailChanged      = "user.email_changed"                   // from, to, verified
+	EventUserExternalIDChanged = "user.external_id_changed"             // from, to: identity-provider subjects
 	EventUserDeleted           = "user.deleted"                         // org_admin, workspaces, invitations_revoked
 	EventUserLeftOrg           = "organization.user_left"               // email, org_admin, workspaces, invitations_revoked
 	EventOrganizationDeleted   = "organization.deleted"                 // name, domain

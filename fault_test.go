@@ -430,6 +430,7 @@ func faultCases() []faultCase {
 			return err
 		}},
 		{"RenameUser", func(e *faultEnv) error { _, err := e.svc.RenameUser(e.ctx, e.bob.ID, "Robert"); return err }},
+		{"SetExternalID", func(e *faultEnv) error { _, err := e.svc.SetExternalID(e.ctx, e.bob.ID, "idp|robert"); return err }},
 		{"DeleteUser", func(e *faultEnv) error { return e.svc.DeleteUser(e.ctx, e.cat.ID) }},
 		{"Operator.CreateOrganization", func(e *faultEnv) error {
 			_, err := op(e).CreateOrganization(e.ctx, "Initech", "initech.co.uk", e.bob.ID)

@@ -160,6 +160,10 @@ func hostileCases() []hostileCase {
 				require.Equal(t, s, u.ExternalID)
 			}
 		}})
+		add(hostileCase{name: named("SetExternalID"), call: func(e *mxEnv) (any, error) {
+			u, err := e.svc.SetExternalID(e.ctx, e.target, s)
+			return u.ExternalID, err
+		}, valid: printable("external ID", tenancy.MaxExternalIDLength, true)})
 		add(hostileCase{name: named("UserByExternalID"), call: func(e *mxEnv) (any, error) {
 			return e.svc.UserByExternalID(e.ctx, s)
 		}})
@@ -392,6 +396,7 @@ func hostileIDCalls() []hostileIDCall {
 		{name: "ConfirmEmail", call: func(e *mxEnv, id uuid.UUID) (any, error) { return e.svc.ConfirmEmail(e.ctx, id) }},
 		{name: "User", call: func(e *mxEnv, id uuid.UUID) (any, error) { return e.svc.User(e.ctx, id) }},
 		{name: "RenameUser", call: func(e *mxEnv, id uuid.UUID) (any, error) { return e.svc.RenameUser(e.ctx, id, "Zed") }},
+		{name: "SetExternalID", call: func(e *mxEnv, id uuid.UUID) (any, error) { return e.svc.SetExternalID(e.ctx, id, "idp|zed") }},
 		{name: "ChangeEmail", call: func(e *mxEnv, id uuid.UUID) (any, error) {
 			return e.svc.ChangeEmail(e.ctx, id, "zed@gmail.com", true)
 		}},

@@ -84,6 +84,49 @@ func (s *Service) RenameUser(ctx context.Context, userID uuid.UUID, name string)
 	return u, nil
 }
 
+// SetExternalID links the user to an identity provider's subject
+// (SignUpRequest.ExternalID), replacing the one it had, or unlinks it
+// with "": for a user who signed up with a password and now signs in
+// through a provider, or for a host moving to another provider, whose
+// subjects differ. Whoever signs in as the subject is the user from then
+// on, so the host links only once it has authenticated the user both
+// ways: the account's own session, and the provider's sign-in. Setting
+// the current subject changes nothing and records no event; otherwise
+// user.external_id_changed records the former and new subjects, in no
+// organization's log. It returns ErrInvalidInput for a bad external ID,
+// ErrNotFound if the user does not exist, and ErrAlreadyExists if
+// another user has the subject.
+func (s *Service) SetExternalID(ctx context.Context, userID uuid.UUID, externalID string) (User, error) {
+	if err := validExternalID(externalID); err != nil {
+		return User{}, err
+	}
+	var u User
+	err := s.update(ctx, func(tx Tx, rec *recorder) error {
+		var err error
+		// Locked: UpdateUser writes the whole row back (see RenameUser).
+		if u, err = tx.LockUser(ctx, userID); err != nil {
+			return err
+		}
+		if u.ExternalID == externalID {
+			return nil
+		}
+		from := u.ExternalID
+		u.ExternalID = externalID
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			if errors.Is(err, ErrAlreadyExists) {
+				return wrapf(ErrAlreadyExists, "another user has this external ID")
+			}
+			return err
+		}
+		return rec.record(ctx, tx, AuditEvent{ActorID: u.ID, TargetID: u.ID, Action: EventUserExternalIDChanged,
+			Details: map[string]string{DetailFrom: from, DetailTo: externalID}})
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
 // ChangeEmail changes a user's address. verified tells whether the host
 // has proven the user controls the new mailbox; when it has, the
 // organization rules of SignUp apply to the new address (it may claim its

@@ -1,6 +1,7 @@
 package tenancy_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -60,6 +61,61 @@ func TestRenameUser(t *testing.T) {
 	_, err = f.svc.RenameUser(f.ctx, u.ID, "Ann\u200b")
 	require.ErrorIs(t, err, tenancy.ErrInvalidInput)
 	_, err = f.svc.RenameUser(f.ctx, uuid.New(), "X")
+	require.ErrorIs(t, err, tenancy.ErrNotFound)
+}
+
+// TestSetExternalID: a user links an identity provider, moves to
+// another, and unlinks; a subject another user holds, a bad one or an
+// unknown user changes nothing.
+func TestSetExternalID(t *testing.T) {
+	f := newFixture(t)
+	ann, _ := f.signUp("ann@acme.com")
+	bob, _ := f.signUp("bob@gmail.com")
+	_, err := f.svc.SetExternalID(f.ctx, bob.ID, "okta|bob")
+	require.NoError(t, err)
+
+	got, err := f.svc.SetExternalID(f.ctx, ann.ID, "okta|ann")
+	require.NoError(t, err)
+	assert.Equal(t, "okta|ann", got.ExternalID)
+	assert.Equal(t, ann.Email, got.Email, "the rest of the user stays")
+	byExt, err := f.svc.UserByExternalID(f.ctx, "okta|ann")
+	require.NoError(t, err)
+	assert.Equal(t, ann.ID, byExt.ID)
+	e := f.lastEvents(1)[0]
+	assert.Equal(t, tenancy.EventUserExternalIDChanged, e.Action)
+	assert.Equal(t, uuid.Nil, e.OrgID)
+	assert.Equal(t, map[string]string{tenancy.DetailFrom: "", tenancy.DetailTo: "okta|ann"}, e.Details)
+
+	_, err = f.svc.SetExternalID(f.ctx, ann.ID, "entra|ann")
+	require.NoError(t, err)
+	_, err = f.svc.UserByExternalID(f.ctx, "okta|ann")
+	require.ErrorIs(t, err, tenancy.ErrNotFound, "the former subject no longer signs in as Ann")
+
+	events := f.eventCount()
+	_, err = f.svc.SetExternalID(f.ctx, ann.ID, "entra|ann")
+	require.NoError(t, err)
+	assert.Equal(t, events, f.eventCount(), "the current subject changes nothing")
+	for _, bad := range []struct {
+		user uuid.UUID
+		id   string
+		want error
+	}{
+		{ann.ID, "okta|bob", tenancy.ErrAlreadyExists},
+		{ann.ID, "okta|\x00", tenancy.ErrInvalidInput},
+		{ann.ID, strings.Repeat("x", tenancy.MaxExternalIDLength+1), tenancy.ErrInvalidInput},
+		{uuid.New(), "okta|nobody", tenancy.ErrNotFound},
+	} {
+		_, err := f.svc.SetExternalID(f.ctx, bad.user, bad.id)
+		require.ErrorIs(t, err, bad.want, bad.id)
+	}
+	assert.Equal(t, events, f.eventCount(), "refused calls record nothing")
+	u, err := f.svc.User(f.ctx, ann.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "entra|ann", u.ExternalID)
+
+	_, err = f.svc.SetExternalID(f.ctx, ann.ID, "")
+	require.NoError(t, err)
+	_, err = f.svc.UserByExternalID(f.ctx, "entra|ann")
 	require.ErrorIs(t, err, tenancy.ErrNotFound)
 }
 
