@@ -22,9 +22,12 @@ type InvitationDetails struct {
 	WorkspaceName, OrganizationName string
 	// OrganizationDomain is the domain the organization claims ("" if
 	// none). An accept page should show it beside OrganizationName when
-	// they differ: any organization's admins may give it any name, another
+	// they differ, and say that the organization claims no domain when it
+	// is "": any organization's admins may give it any name, another
 	// company's included, while a domain is claimed by one organization
-	// only, through a verified address or by an operator.
+	// only, through a verified address or by an operator. An organization
+	// loses its domain to Operator.TransferDomain and keeps its name, which
+	// sign-up set to the domain.
 	OrganizationDomain string
 	// InviterName is the display name of the user who sent it ("" if the
 	// user has none).

@@ -921,3 +921,30 @@ func TestInvitationsShowTheOrganizationsDomain(t *testing.T) {
 	p = f.anonymous().get("/console/join/" + token)
 	shows(t, p, "Ann invited <strong>bob@acme.com</strong> to join the workspace <strong>Sales</strong> of <strong>acme.com</strong> as <strong>Member</strong>.")
 }
+
+// An organization that claims no domain (one whose squatted domain
+// support released, named after it at sign-up, or one support created
+// without a domain) has none to show beside its name: its invitations
+// must still not read like those of the organization it is named after.
+func TestInvitationsFromAnOrganizationWithoutADomain(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	res, err := f.svc.SignUp(ctx, tenancy.SignUpRequest{Email: "it@acme-support.com", Name: "Ann", EmailVerified: true})
+	require.NoError(t, err)
+	fake, mallory := *res.Organization, actor(res.User)
+	_, err = f.svc.RenameOrganization(ctx, mallory, fake.ID, "acme.com")
+	require.NoError(t, err)
+	require.NoError(t, f.svc.Operator().TransferDomain(ctx, "acme-support.com", uuid.Nil, "ticket 9: squatted"))
+	ws, err := f.svc.CreateWorkspace(ctx, mallory, fake.ID, "Marketing")
+	require.NoError(t, err)
+	_, token, err := f.svc.Invite(ctx, mallory, ws.ID, "bob@acme.com", tenancy.RoleMember)
+	require.NoError(t, err)
+
+	p := f.anonymous().get("/console/join/" + token)
+	require.Equal(t, http.StatusOK, p.Status)
+	shows(t, p, "of <strong>acme.com</strong>")
+	hides(t, p, "of <strong>acme.com</strong> as", "the page reads as the real Acme's")
+	p = f.as(f.bob).get("/console/invitations")
+	require.Equal(t, http.StatusOK, p.Status)
+	hides(t, p, "· acme.com</span>", "the list reads as the real Acme's")
+}
