@@ -22,7 +22,8 @@ type AuditEvent struct {
 }
 
 // Audit event actions, each with the Details keys it sets. Every event of
-// an Operator call also sets DetailBy and DetailNote. An email detail is
+// an Operator call also sets DetailBy, and DetailNote but for
+// CreateOrganization, which takes no note. An email detail is
 // the address when the event was recorded; DeleteUser removes an erased
 // user's.
 const (

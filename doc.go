@@ -59,8 +59,8 @@
 // out of vanished admins (GrantOrgAdmin), hostile or departed ones
 // (RemoveFromOrganization, after GrantOrgAdmin for a trusted admin),
 // lockouts (ResetSecurityPolicy), squatted domains (TransferDomain) and
-// departed customers (DeleteOrganization). Every call is audited with the
-// operator's note.
+// departed customers (DeleteOrganization). Every call is audited, with the
+// operator's note but for CreateOrganization, which takes none.
 //
 // # Audit log
 //
