@@ -56,7 +56,8 @@
 // workspaces, members, invitations, audit_events, and schema_migrations,
 // which records the migrations applied). The migrations are embedded,
 // numbered and forward-only, one transaction each: SQL files, and steps
-// written in Go where data must be rewritten (migration 0004, below);
+// written in Go where data must be rewritten (migrations 0004 and 0008,
+// below);
 // Migrate is safe to run from several processes at once. The database
 // enforces what it can: one organization per domain, unique workspace
 // names per organization (by tenancy.NameKey), one membership per
