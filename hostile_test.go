@@ -286,7 +286,7 @@ func hostileCases() []hostileCase {
 			"Operator.TransferDomain note":     func(e *mxEnv) error { return op(e).TransferDomain(e.ctx, "acme.com", uuid.Nil, s) },
 			"Operator.DeleteOrganization note": func(e *mxEnv) error { return op(e).DeleteOrganization(e.ctx, e.org.ID, s) },
 			"Operator.RemoveFromOrganization note": func(e *mxEnv) error {
-				return op(e).RemoveFromOrganization(e.ctx, e.org.ID, e.grant, s)
+				return op(e).RemoveFromOrganization(e.ctx, e.org.ID, e.target, s)
 			},
 		}
 		for name, call := range notes {
