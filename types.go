@@ -55,7 +55,9 @@ type SecurityPolicy struct {
 	// AllowedIPs denies requests from outside these prefixes.
 	AllowedIPs []netip.Prefix
 	// AllowedEmailDomains restricts who may be invited, added or granted
-	// org admin to addresses at these domains or their subdomains.
+	// org admin to addresses at these domains or their subdomains. While
+	// it holds any, a user added (AddMember) must have verified its
+	// address: an unverified one proves nothing about its domain.
 	AllowedEmailDomains []string
 	// InvitationTTL is the lifetime of new invitations (default 7 days).
 	InvitationTTL time.Duration
