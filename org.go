@@ -329,8 +329,9 @@ func (s *Service) checkWorkspaceAdminRemovable(ctx context.Context, tx Tx, m Mem
 // RemoveFromOrganization removes every role a user holds in an
 // organization, atomically: Organization Admin and all its workspace
 // memberships (ActionManageOrgUsers). It also revokes the invitations
-// pending for the user's address in the organization's workspaces, which
-// would otherwise let it back in, and those it issued there and can no
+// pending for the user's addresses (its current one and those it held
+// before, unless another user holds one now) in the organization's
+// workspaces, which would otherwise let it back in, and those it issued there and can no
 // longer grant. The organization.user_removed event records the user's
 // address. It returns ErrNotFound if the user holds no role there
 // (or the organization does not exist, or the actor holds no role in it),
@@ -360,7 +361,8 @@ func (s *Service) RemoveFromOrganization(ctx context.Context, a Actor, orgID, us
 // needs no permission, but the actor's session must satisfy the
 // organization's security policy, as for leaving a workspace. The
 // invitations it issued there are revoked, and those pending for its
-// address too; the organization.user_left event records its address. It
+// addresses too, as for RemoveFromOrganization; the
+// organization.user_left event records its address. It
 // returns ErrNotFound if the organization does not exist
 // or the actor holds no role in it, ErrForbidden if its session fails the
 // policy, and ErrLastAdmin, changing nothing, if the actor is the last
