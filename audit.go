@@ -83,6 +83,10 @@ const (
 	ViaAutoJoin             = "auto_join"
 	ByOperator              = "operator"
 	ReasonInviterLostRights = "inviter_lost_rights" // an invitation worth more than its inviter now holds
+	// ReasonReplacedByVerifiedSignUp: a user that never verified its
+	// address was erased for a verified sign-up at it
+	// (SignUpRequest.ReplaceUnverified).
+	ReasonReplacedByVerifiedSignUp = "replaced_by_verified_sign_up"
 )
 
 // recorder appends audit events inside a transaction and remembers them

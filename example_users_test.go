@@ -241,41 +241,33 @@ func ExampleOperator_TransferDomain() {
 // Someone signed up, unverified, with an address that is not theirs. When
 // its owner signs up with the address proven, the address is taken: the
 // host must not hand the owner the existing account (its creator may hold
-// a password or an identity-provider link to it), nor confirm it. It
-// erases the account that never proved the address, and signs the owner
-// up.
+// a password or an identity-provider link to it), nor confirm it. It signs
+// the owner up with ReplaceUnverified, which erases the account that
+// never proved the address, and drops its own records of it.
 func ExampleService_SignUp_unverifiedHolder() {
 	ctx := context.Background()
 	svc := tenancy.New(memstore.New(), tenancy.WithClock(exampleClock))
 	// Before the owner, someone else typed the address.
-	if _, err := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ceo@acme.com", ExternalID: "password|mallory"}); err != nil {
+	squat, err := svc.SignUp(ctx, tenancy.SignUpRequest{Email: "ceo@acme.com", ExternalID: "password|mallory"})
+	if err != nil {
 		panic(err)
 	}
 
 	// The owner signs in with an identity provider that proved the address.
 	owner := tenancy.SignUpRequest{Email: "ceo@acme.com", EmailVerified: true, ExternalID: "oidc|ceo"}
+	_, err = svc.SignUp(ctx, owner)
+	fmt.Println(errors.Is(err, tenancy.ErrAlreadyExists))
+	owner.ReplaceUnverified = true
 	res, err := svc.SignUp(ctx, owner)
-	if errors.Is(err, tenancy.ErrAlreadyExists) {
-		holder, lookupErr := svc.UserByEmail(ctx, owner.Email)
-		if lookupErr != nil {
-			panic(lookupErr)
-		}
-		if holder.EmailVerified {
-			panic("a verified account holds the address: sign the owner in to it instead")
-		}
-		if err := svc.DeleteUser(ctx, holder.ID); err != nil {
-			panic(err)
-		}
-		res, err = svc.SignUp(ctx, owner)
-	}
 	if err != nil {
-		panic(err)
+		panic(err) // ErrAlreadyExists: a verified account holds it; never merge
 	}
-	fmt.Println(res.User.Email, res.CreatedOrganization)
+	fmt.Println(res.User.Email, res.CreatedOrganization, res.Replaced == squat.User.ID)
 	_, err = svc.UserByExternalID(ctx, "password|mallory")
 	fmt.Println(errors.Is(err, tenancy.ErrNotFound))
 	// Output:
-	// ceo@acme.com true
+	// true
+	// ceo@acme.com true true
 	// true
 }
 

@@ -371,6 +371,10 @@ func faultCases() []faultCase {
 			return err
 		}},
 		{"ConfirmEmail", func(e *faultEnv) error { _, err := e.svc.ConfirmEmail(e.ctx, e.fred.ID); return err }},
+		{"SignUp/replace-unverified", func(e *faultEnv) error {
+			_, err := e.svc.SignUp(e.ctx, tenancy.SignUpRequest{Email: "fred@initech.co.uk", EmailVerified: true, ReplaceUnverified: true})
+			return err
+		}},
 		{"CreateWorkspace", func(e *faultEnv) error {
 			_, err := e.svc.CreateWorkspace(e.ctx, e.annA, e.acme.ID, "Engineering")
 			return err

@@ -20,6 +20,16 @@ type SignUpRequest struct {
 	// unique when set; see UserByExternalID. At most MaxExternalIDLength
 	// bytes of UTF-8 with no control, bidi or invisible format character.
 	ExternalID string
+	// ReplaceUnverified, with EmailVerified, takes the address from a
+	// user that holds it without having verified it: an account anyone
+	// could have made by typing the address. That user is erased, as
+	// DeleteUser does, in the same transaction as the sign-up, except for
+	// the invitations to the address, which are the mailbox's and stay
+	// for the new user; SignUpResult.Replaced names it, for the host to
+	// drop its own records of it. A verified holder still makes the
+	// sign-up fail with ErrAlreadyExists, and a holder that is the last
+	// admin of a workspace with ErrLastAdmin, changing nothing.
+	ReplaceUnverified bool
 }
 
 // SignUpResult is what a sign-up did.
@@ -28,6 +38,9 @@ type SignUpResult struct {
 	Organization        *Organization // the org created, or joined by auto-join; nil otherwise
 	CreatedOrganization bool
 	Joined              []Member // workspaces joined by auto-join
+	// Replaced is the user a sign-up with ReplaceUnverified erased, or
+	// uuid.Nil.
+	Replaced uuid.UUID
 }
 
 // maxDomainRaces bounds how often a sign-up retries after losing the race
@@ -56,15 +69,16 @@ const MaxExternalIDLength = 255
 // verified sign-up may find the address taken by an account someone else
 // created (ErrAlreadyExists). The host must then neither sign the owner in
 // to that account nor ConfirmEmail it, since its creator may hold a
-// password or an identity-provider link to it: it erases the unverified
-// holder (UserByEmail, then DeleteUser) and signs the owner up again, as
-// the example shows. A verified ChangeEmail meets the same case, and the
-// same answer (ExampleService_ChangeEmail_identityProvider). Erasing the
-// holder deletes the pending invitations to the address, the owner's
-// included (the owner needs new ones), and removes the address from the
-// audit log. DeleteUser refuses, with ErrLastAdmin, a holder that is a
-// workspace's last Admin (an invitee that accepted unverified): the
-// workspace needs another Admin first.
+// password or an identity-provider link to it: it signs the owner up
+// again with ReplaceUnverified, which erases the unverified holder in the
+// same transaction, as the example shows. (Erasing it with DeleteUser
+// first, then signing up, does the same with a gap between the two, and
+// takes the invitations to the address, the owner's included.) A
+// verified ChangeEmail meets the same case, and erases the holder with
+// DeleteUser (ExampleService_ChangeEmail_identityProvider). A holder
+// that is a workspace's last Admin (an invitee that accepted unverified)
+// cannot be erased (ErrLastAdmin): the workspace needs another Admin
+// first.
 func (s *Service) SignUp(ctx context.Context, r SignUpRequest) (SignUpResult, error) {
 	email, err := ParseEmail(r.Email)
 	if err != nil {
@@ -83,15 +97,49 @@ func (s *Service) SignUp(ctx context.Context, r SignUpRequest) (SignUpResult, er
 	}
 	return s.withDomainRetry(ctx, func(tx Tx, rec *recorder) (SignUpResult, error) {
 		u.CreatedAt = rec.now
+		replaced := uuid.Nil
+		if r.ReplaceUnverified && u.EmailVerified {
+			id, err := s.replaceUnverified(ctx, tx, rec, u.Email)
+			if err != nil {
+				return SignUpResult{}, err
+			}
+			replaced = id
+		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, ErrAlreadyExists) {
 				return SignUpResult{}, wrapf(ErrAlreadyExists, "a user already signed up with this address, ID or external ID")
 			}
 			return SignUpResult{}, err
 		}
-		return s.applyOrgRules(ctx, tx, rec, u, email, AuditEvent{Action: EventUserSignedUp,
+		res, err := s.applyOrgRules(ctx, tx, rec, u, email, AuditEvent{Action: EventUserSignedUp,
 			Details: map[string]string{DetailEmail: u.Email}})
+		res.Replaced = replaced
+		return res, err
 	})
+}
+
+// replaceUnverified erases the user holding email if it has not verified
+// it (SignUpRequest.ReplaceUnverified), and returns its ID; uuid.Nil if
+// no such user holds it, CreateUser then reporting a verified holder.
+func (s *Service) replaceUnverified(ctx context.Context, tx Tx, rec *recorder, email string) (uuid.UUID, error) {
+	holder, err := tx.UserByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) {
+		return uuid.Nil, nil
+	} else if err != nil {
+		return uuid.Nil, err
+	}
+	// Locked, then read again: a confirmation or an address change
+	// committed since the read above decides.
+	holder, err = tx.LockUser(ctx, holder.ID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return uuid.Nil, nil
+	case err != nil:
+		return uuid.Nil, err
+	case holder.EmailVerified || holder.Email != email:
+		return uuid.Nil, nil
+	}
+	return holder.ID, s.eraseUser(ctx, tx, rec, holder, email)
 }
 
 // validExternalID checks an identity provider's subject: "" or up to

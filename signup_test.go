@@ -283,3 +283,116 @@ func TestEventHandlerRunsAfterCommitInOrder(t *testing.T) {
 	}
 	assert.Equal(t, "ann@acme.com", events[0].Details["email"])
 }
+
+// TestSignUpReplacesAnUnverifiedHolder: someone typed the owner's address
+// first, unverified, and got into a workspace, inviting a friend. The
+// owner's verified sign-up with ReplaceUnverified erases that account in
+// the same transaction, its roles and its invitations with it, and keeps
+// the invitations to the address, which are the owner's.
+func TestSignUpReplacesAnUnverifiedHolder(t *testing.T) {
+	f := newFixture(t)
+	olga, globex := f.founder("olga@globex.com")
+	partners := f.workspace(olga, globex.ID, "Partners")
+	squat, err := f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: "ceo@acme.com", ExternalID: "password|mallory"})
+	require.NoError(t, err)
+	mallory := f.actor(squat.User.ID)
+	f.member(olga, partners.ID, mallory, tenancy.RoleAdmin)
+	_, friendToken, err := f.svc.Invite(f.ctx, mallory, partners.ID, "friend@gmail.com", tenancy.RoleMember)
+	require.NoError(t, err)
+	board := f.workspace(olga, globex.ID, "Board")
+	_, ownerToken, err := f.svc.Invite(f.ctx, olga, board.ID, "ceo@acme.com", tenancy.RoleMember)
+	require.NoError(t, err)
+	owner := tenancy.SignUpRequest{Email: "ceo@acme.com", EmailVerified: true, ExternalID: "oidc|ceo"}
+
+	for _, r := range []tenancy.SignUpRequest{
+		owner, // without ReplaceUnverified
+		{Email: owner.Email, ReplaceUnverified: true}, // unverified itself
+	} {
+		err := f.unchanged(globex.ID, func() error { _, err := f.svc.SignUp(f.ctx, r); return err })
+		require.ErrorIs(t, err, tenancy.ErrAlreadyExists)
+	}
+
+	owner.ReplaceUnverified = true
+	res, err := f.svc.SignUp(f.ctx, owner)
+	require.NoError(t, err)
+	assert.Equal(t, squat.User.ID, res.Replaced)
+	assert.True(t, res.CreatedOrganization, "the owner's verified address claims acme.com")
+	_, err = f.svc.User(f.ctx, squat.User.ID)
+	require.ErrorIs(t, err, tenancy.ErrNotFound)
+	_, err = f.svc.UserByExternalID(f.ctx, "password|mallory")
+	require.ErrorIs(t, err, tenancy.ErrNotFound)
+	assert.Equal(t, tenancy.Role(""), f.roleIn(partners.ID, squat.User.ID))
+	e := lastAction(t, f, globex.ID, tenancy.EventUserDeleted)
+	assert.Equal(t, squat.User.ID, e.TargetID)
+	assert.Equal(t, tenancy.ReasonReplacedByVerifiedSignUp, e.Details[tenancy.DetailReason])
+
+	friend := f.user("friend@gmail.com")
+	_, err = f.svc.AcceptInvitation(f.ctx, friend, friendToken)
+	require.ErrorIs(t, err, tenancy.ErrInvitation, "the erased account's invitation went with it")
+	m, err := f.svc.AcceptInvitation(f.ctx, f.actor(res.User.ID), ownerToken)
+	require.NoError(t, err, "the invitation to the address stayed for its owner")
+	assert.Equal(t, res.User.ID, m.UserID)
+
+	// A verified holder is the owner already: nothing is replaced.
+	res2, err := f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: owner.Email, EmailVerified: true, ReplaceUnverified: true})
+	require.ErrorIs(t, err, tenancy.ErrAlreadyExists)
+	assert.Equal(t, uuid.Nil, res2.Replaced)
+	_, err = f.svc.User(f.ctx, res.User.ID)
+	require.NoError(t, err)
+}
+
+// TestSignUpKeepsAnUnverifiedLastAdmin: erasing the holder would leave a
+// workspace without an Admin, so the replacing sign-up fails and changes
+// nothing.
+func TestSignUpKeepsAnUnverifiedLastAdmin(t *testing.T) {
+	f := newFixture(t)
+	olga, globex := f.founder("olga@globex.com")
+	partners := f.workspace(olga, globex.ID, "Partners")
+	squat, err := f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: "ceo@acme.com"})
+	require.NoError(t, err)
+	f.member(olga, partners.ID, f.actor(squat.User.ID), tenancy.RoleAdmin)
+	require.NoError(t, f.svc.RemoveMember(f.ctx, olga, partners.ID, olga.UserID))
+
+	err = f.unchanged(globex.ID, func() error {
+		_, err := f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: "ceo@acme.com", EmailVerified: true, ReplaceUnverified: true})
+		return err
+	})
+	require.ErrorIs(t, err, tenancy.ErrLastAdmin)
+	u, err := f.svc.User(f.ctx, squat.User.ID)
+	require.NoError(t, err)
+	assert.False(t, u.EmailVerified)
+	_, err = f.store.OrganizationByDomain(f.ctx, "acme.com")
+	require.ErrorIs(t, err, tenancy.ErrNotFound, "the failed sign-up claimed nothing")
+}
+
+// TestConfirmEmailRacingAReplacingSignUp: the holder confirming its
+// address and the owner's replacing sign-up race; exactly one wins.
+func TestConfirmEmailRacingAReplacingSignUp(t *testing.T) {
+	f := newFixture(t)
+	const n = 16
+	for i := range n {
+		email := fmt.Sprintf("user%d@gmail.com", i)
+		squat, err := f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: email})
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		var confirmErr, signUpErr error
+		var res tenancy.SignUpResult
+		wg.Go(func() { _, confirmErr = f.svc.ConfirmEmail(f.ctx, squat.User.ID) })
+		wg.Go(func() {
+			res, signUpErr = f.svc.SignUp(f.ctx, tenancy.SignUpRequest{Email: email, EmailVerified: true, ReplaceUnverified: true})
+		})
+		wg.Wait()
+		holder, err := f.svc.UserByEmail(f.ctx, email)
+		require.NoError(t, err)
+		require.True(t, holder.EmailVerified)
+		if signUpErr == nil {
+			require.ErrorIs(t, confirmErr, tenancy.ErrNotFound, "the confirmation came too late")
+			assert.Equal(t, squat.User.ID, res.Replaced)
+			assert.Equal(t, res.User.ID, holder.ID)
+		} else {
+			require.ErrorIs(t, signUpErr, tenancy.ErrAlreadyExists)
+			require.NoError(t, confirmErr)
+			assert.Equal(t, squat.User.ID, holder.ID, "the confirmed holder stays")
+		}
+	}
+}

@@ -210,69 +210,82 @@ func (s *Service) DeleteUser(ctx context.Context, userID uuid.UUID) error {
 		if err != nil {
 			return err
 		}
-		// What the erasure touches, read once to learn which organizations
-		// to lock, then again under their locks: a removal or an
-		// invitation by the user committed in between is then seen. (New
-		// roles, and invitations to the address, take the user's lock.)
-		var sc erasureScope
-		locked := map[uuid.UUID]bool{}
-		for {
-			if sc, err = readErasureScope(ctx, tx, u); err != nil {
-				return err
-			}
-			ids := sc.orgIDs(func(id uuid.UUID) bool { return !locked[id] })
-			if len(ids) == 0 {
-				break
-			}
-			// In one order, so that two erasures cannot deadlock.
-			for _, orgID := range ids {
-				if err := tx.LockOrganization(ctx, orgID); err != nil {
-					return err
-				}
-				locked[orgID] = true
-			}
-		}
-		orgs, invs, touched := sc.orgs, sc.invs, sc.touched
-		ids := sc.orgIDs(func(uuid.UUID) bool { return true })
-		for _, om := range orgs {
-			if om.OrgAdmin {
-				if err := s.checkOrgAdminRemovable(ctx, tx, om.Organization.ID, userID); err != nil {
-					return err
-				}
-			}
-			ms, err := tx.UserOrgMemberships(ctx, om.Organization.ID, userID)
-			if err != nil {
-				return err
-			}
-			for _, m := range ms {
-				if err := s.checkWorkspaceAdminRemovable(ctx, tx, m); err != nil {
-					return err
-				}
-			}
-		}
-		for _, inv := range invs {
-			if err := tx.DeleteInvitation(ctx, inv.ID); err != nil && !errors.Is(err, ErrNotFound) {
-				return err
-			}
-		}
-		if err := tx.DeleteUser(ctx, userID); err != nil {
+		return s.eraseUser(ctx, tx, rec, u, "")
+	})
+}
+
+// eraseUser is DeleteUser's erasure of u, which the caller has locked.
+// A replacing sign-up (SignUpRequest.ReplaceUnverified) passes the
+// address it takes as keep: the invitations to it are the mailbox's, and
+// stay for the new user; the user.deleted events then give the reason.
+func (s *Service) eraseUser(ctx context.Context, tx Tx, rec *recorder, u User, keep string) error {
+	userID := u.ID
+	var err error
+	// What the erasure touches, read once to learn which organizations
+	// to lock, then again under their locks: a removal or an
+	// invitation by the user committed in between is then seen. (New
+	// roles, and invitations to the address, take the user's lock.)
+	var sc erasureScope
+	locked := map[uuid.UUID]bool{}
+	for {
+		if sc, err = readErasureScope(ctx, tx, u, keep); err != nil {
 			return err
 		}
-		for _, email := range sc.emails {
-			if _, err := tx.ScrubAuditEmail(ctx, email); err != nil {
-				return err
-			}
+		ids := sc.orgIDs(func(id uuid.UUID) bool { return !locked[id] })
+		if len(ids) == 0 {
+			break
 		}
+		// In one order, so that two erasures cannot deadlock.
 		for _, orgID := range ids {
-			n := touched[orgID]
-			if err := rec.record(ctx, tx, AuditEvent{OrgID: orgID, TargetID: userID, Action: EventUserDeleted,
-				Details: map[string]string{DetailOrgAdmin: strconv.FormatBool(n.orgAdmin > 0),
-					DetailWorkspaces: strconv.Itoa(n.workspaces), DetailInvitationsRevoked: strconv.Itoa(n.invitations)}}); err != nil {
+			if err := tx.LockOrganization(ctx, orgID); err != nil {
+				return err
+			}
+			locked[orgID] = true
+		}
+	}
+	orgs, invs, touched := sc.orgs, sc.invs, sc.touched
+	ids := sc.orgIDs(func(uuid.UUID) bool { return true })
+	for _, om := range orgs {
+		if om.OrgAdmin {
+			if err := s.checkOrgAdminRemovable(ctx, tx, om.Organization.ID, userID); err != nil {
 				return err
 			}
 		}
-		return nil
-	})
+		ms, err := tx.UserOrgMemberships(ctx, om.Organization.ID, userID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if err := s.checkWorkspaceAdminRemovable(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+	}
+	for _, inv := range invs {
+		if err := tx.DeleteInvitation(ctx, inv.ID); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	if err := tx.DeleteUser(ctx, userID); err != nil {
+		return err
+	}
+	for _, email := range sc.emails {
+		if _, err := tx.ScrubAuditEmail(ctx, email); err != nil {
+			return err
+		}
+	}
+	for _, orgID := range ids {
+		n := touched[orgID]
+		d := map[string]string{DetailOrgAdmin: strconv.FormatBool(n.orgAdmin > 0),
+			DetailWorkspaces: strconv.Itoa(n.workspaces), DetailInvitationsRevoked: strconv.Itoa(n.invitations)}
+		if keep != "" {
+			d[DetailReason] = ReasonReplacedByVerifiedSignUp
+		}
+		if err := rec.record(ctx, tx, AuditEvent{OrgID: orgID, TargetID: userID, Action: EventUserDeleted, Details: d}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // erasureScope is what DeleteUser removes: the user's roles, the
@@ -288,8 +301,9 @@ type erasureScope struct {
 // user.deleted event.
 type erased struct{ orgAdmin, workspaces, invitations int }
 
-// readErasureScope reads the erasure scope of u.
-func readErasureScope(ctx context.Context, tx Tx, u User) (erasureScope, error) {
+// readErasureScope reads the erasure scope of u; the invitations to keep
+// (an address, or "") are left out of it.
+func readErasureScope(ctx context.Context, tx Tx, u User, keep string) (erasureScope, error) {
 	orgs, err := tx.UserOrganizations(ctx, u.ID)
 	if err != nil {
 		return erasureScope{}, err
@@ -303,6 +317,9 @@ func readErasureScope(ctx context.Context, tx Tx, u User) (erasureScope, error) 
 	}
 	var to []Invitation
 	for _, email := range emails {
+		if email == keep {
+			continue
+		}
 		invs, err := tx.ListInvitationsTo(ctx, email)
 		if err != nil {
 			return erasureScope{}, err

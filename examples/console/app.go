@@ -325,8 +325,9 @@ func (a *app) linkGone(w http.ResponseWriter) {
 // link proves the mailbox, not who made that account, whose maker may
 // hold a password to it. So the owner is never signed in to it, nor is it
 // confirmed (which would hand its maker a verified account, and the
-// address's domain): it is erased, and the owner signed up afresh, as
-// tenancy's SignUp documentation asks.
+// address's domain): the owner is signed up with ReplaceUnverified, which
+// erases it in the same transaction, as tenancy's SignUp documentation
+// asks.
 func (a *app) useLink(w http.ResponseWriter, r *http.Request, token string) {
 	a.mu.Lock()
 	l, ok := a.pending[token]
@@ -339,20 +340,20 @@ func (a *app) useLink(w http.ResponseWriter, r *http.Request, token string) {
 	ctx := r.Context()
 	u, err := a.svc.UserByEmail(ctx, l.Email)
 	if err == nil && !u.EmailVerified {
-		a.log.Info("erasing an unverified account that held the address", "email", u.Email)
-		err = a.svc.DeleteUser(ctx, u.ID)
-		if err == nil {
-			err = tenancy.ErrNotFound
-		}
+		err = tenancy.ErrNotFound // not the owner's account: replaced below
 	}
 	switch {
 	case errors.Is(err, tenancy.ErrNotFound):
-		res, err := a.svc.SignUp(ctx, tenancy.SignUpRequest{Email: l.Email, Name: l.Name, EmailVerified: true})
+		res, err := a.svc.SignUp(ctx, tenancy.SignUpRequest{Email: l.Email, Name: l.Name, EmailVerified: true,
+			ReplaceUnverified: true})
 		if err != nil {
 			a.fail(w, r, err)
 			return
 		}
 		u = res.User
+		if res.Replaced != uuid.Nil {
+			a.log.Info("erased an unverified account that held the address", "email", u.Email, "user", res.Replaced)
+		}
 		if res.CreatedOrganization {
 			a.log.Info("signed up and created an organization", "email", u.Email, "organization", res.Organization.Name)
 		} else {
