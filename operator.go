@@ -81,10 +81,14 @@ func validNote(note string) (string, error) {
 	return note, printable("note", note)
 }
 
-// update runs fn as s.update does, with every audit event it records
-// marked as the operator's: no actor, "by": "operator" and the note in
+// update checks note (ErrInvalidInput), then runs fn as s.update does,
+// with every audit event it records marked as the operator's: no actor, "by": "operator" and the note in
 // its details.
 func (o *Operator) update(ctx context.Context, note string, fn func(Tx, *recorder) error) error {
+	note, err := validNote(note)
+	if err != nil {
+		return err
+	}
 	return o.s.update(ctx, func(tx Tx, rec *recorder) error {
 		rec.operator, rec.note = true, note
 		return fn(tx, rec)
@@ -109,10 +113,6 @@ func opEvent(e AuditEvent, note string) AuditEvent {
 // the organization or user does not exist, and ErrAlreadyExists if the
 // user is already an Organization Admin.
 func (o *Operator) GrantOrgAdmin(ctx context.Context, orgID, userID uuid.UUID, note string) error {
-	note, err := validNote(note)
-	if err != nil {
-		return err
-	}
 	return o.update(ctx, note, func(tx Tx, rec *recorder) error {
 		u, err := lockUserAndOrg(ctx, tx, userID, orgID)
 		if err != nil {
@@ -142,10 +142,6 @@ func (o *Operator) GrantOrgAdmin(ctx context.Context, orgID, userID uuid.UUID, n
 // there, and ErrLastAdmin, changing nothing, if the user is the last
 // admin of the organization or of one of its workspaces.
 func (o *Operator) RemoveFromOrganization(ctx context.Context, orgID, userID uuid.UUID, note string) error {
-	note, err := validNote(note)
-	if err != nil {
-		return err
-	}
 	return o.update(ctx, note, func(tx Tx, rec *recorder) error {
 		u, err := lockUserAndOrg(ctx, tx, userID, orgID)
 		if err != nil {
@@ -170,15 +166,12 @@ func lockUserAndOrg(ctx context.Context, tx Tx, userID, orgID uuid.UUID) (User, 
 // out. It returns ErrInvalidInput for a bad note and ErrNotFound if the
 // organization does not exist.
 func (o *Operator) ResetSecurityPolicy(ctx context.Context, orgID uuid.UUID, note string) (Organization, error) {
-	note, err := validNote(note)
-	if err != nil {
-		return Organization{}, err
-	}
 	var org Organization
-	err = o.update(ctx, note, func(tx Tx, rec *recorder) error {
+	err := o.update(ctx, note, func(tx Tx, rec *recorder) error {
 		if err := tx.LockOrganization(ctx, orgID); err != nil {
 			return err
 		}
+		var err error
 		if org, err = tx.Organization(ctx, orgID); err != nil {
 			return err
 		}
@@ -213,9 +206,6 @@ func (o *Operator) TransferDomain(ctx context.Context, domain string, toOrgID uu
 	s := o.s
 	domain, err := s.claimableDomain(domain)
 	if err != nil {
-		return err
-	}
-	if note, err = validNote(note); err != nil {
 		return err
 	}
 	return o.update(ctx, note, func(tx Tx, rec *recorder) error {
@@ -291,10 +281,6 @@ func (o *Operator) TransferDomain(ctx context.Context, domain string, toOrgID uu
 // organization.deleted. The users stay. It returns ErrInvalidInput for a
 // bad note and ErrNotFound if the organization does not exist.
 func (o *Operator) DeleteOrganization(ctx context.Context, orgID uuid.UUID, note string) error {
-	note, err := validNote(note)
-	if err != nil {
-		return err
-	}
 	return o.update(ctx, note, func(tx Tx, rec *recorder) error {
 		if err := tx.LockOrganization(ctx, orgID); err != nil {
 			return err
